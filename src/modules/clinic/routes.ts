@@ -1,0 +1,71 @@
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../../server/app.ts';
+import { withTenant, type TenantScope } from '../../server/db/scope.ts';
+import { actorOf, ALL_STAFF, originOf, requirePrincipal } from '../../server/http/access.ts';
+import { errorResponses } from '../../server/http/schemas.ts';
+
+const overview = z.object({
+  tenant: z.object({ id: z.uuid(), name: z.string() }),
+  counts: z.object({
+    patients: z.number().int(),
+    practitioners: z.number().int(),
+    locations: z.number().int(),
+    appointmentsToday: z.number().int(),
+    appointmentsUpcoming: z.number().int(),
+  }),
+});
+
+/** Counts for the clinic's front page; aggregates only, so every role may see them. */
+export async function clinicOverview(scope: TenantScope, now: Date): Promise<z.infer<typeof overview>> {
+  const tenant = await scope.tx.selectFrom('tenant').select(['id', 'name', 'time_zone']).executeTakeFirstOrThrow();
+  const row = await scope.tx
+    .selectNoFrom((eb) => [
+      eb.selectFrom('patient').select((e) => e.fn.countAll<number>().as('n')).where('archived_at', 'is', null).as('patients'),
+      eb.selectFrom('practitioner').select((e) => e.fn.countAll<number>().as('n')).where('active', '=', true).as('practitioners'),
+      eb.selectFrom('location').select((e) => e.fn.countAll<number>().as('n')).as('locations'),
+      eb
+        .selectFrom('appointment')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('status', '!=', 'cancelled')
+        .where(sql<boolean>`(starts_at at time zone ${tenant.time_zone})::date = (${now}::timestamptz at time zone ${tenant.time_zone})::date`)
+        .as('today'),
+      eb
+        .selectFrom('appointment')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .where('status', '=', 'booked')
+        .where('starts_at', '>=', now)
+        .as('upcoming'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    tenant: { id: tenant.id, name: tenant.name },
+    counts: {
+      patients: Number(row.patients),
+      practitioners: Number(row.practitioners),
+      locations: Number(row.locations),
+      appointmentsToday: Number(row.today),
+      appointmentsUpcoming: Number(row.upcoming),
+    },
+  };
+}
+
+export async function registerClinicRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/clinic/overview',
+    {
+      config: { access: { roles: ALL_STAFF } },
+      schema: { tags: ['clinic'], summary: 'Counts for the front page', response: { 200: overview, ...errorResponses(401) } },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return withTenant(
+        deps.database.db,
+        { tenantId: principal.tenantId, actor: actorOf(principal), origin: originOf(request) },
+        (scope) => clinicOverview(scope, deps.clock()),
+      );
+    },
+  );
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { resolveApiToken, resolveSession, type AuthDeps } from '../modules/auth/service.ts';
+import { registerAuthRoutes, SESSION_COOKIE } from '../modules/auth/routes.ts';
+import { registerClinicRoutes } from '../modules/clinic/routes.ts';
+import { registerPatientRoutes } from '../modules/patients/routes.ts';
+import { registerSystemRoutes } from '../modules/system/routes.ts';
+import type { JobQueue } from '../jobs/runner.ts';
+import type { Config } from './config.ts';
+import type { Database } from './db/connection.ts';
+import { checkAccess } from './http/access.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { registerWebApp } from './http/web.ts';
+import { AppError } from './errors.ts';
+
+export type AppDeps = {
+  config: Config;
+  database: Database;
+  clock: () => Date;
+  jobs?: JobQueue;
+  /** Pino options or false; tests pass false. */
+  logger?: FastifyServerOptions['logger'];
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** Builds the HTTP application without listening, so tests can inject requests into it. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app, deps.config.bodyLimitBytes);
+
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/api/')) void reply.header('cache-control', 'no-store');
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        upgradeInsecureRequests: deps.config.cookieSecure ? [] : null,
+      },
+    },
+    strictTransportSecurity: deps.config.cookieSecure,
+  });
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rapport API',
+        version: '0.1.0',
+        description:
+          'JSON API of Rapport, the open-source patient relationship manager. Authenticate with the session cookie set by POST /api/auth/login or with `Authorization: Bearer <API token>`. Errors are `{ "error": { "code", "message", "fields"? } }`.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  // Every API route must say who may call it; one that does not is a programming error.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    if (!route.config?.access) {
+      throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
+    }
+  });
+
+  const authDeps: AuthDeps = { db: deps.database.db, clock: deps.clock, config: deps.config };
+  app.decorateRequest('principal', null);
+  // Runs before body validation, so an anonymous caller learns nothing about a route's schema.
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (!access) return;
+    const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    const sessionToken = request.cookies[SESSION_COOKIE];
+    if (bearer) {
+      request.principal = await resolveApiToken(authDeps, bearer);
+      if (!request.principal) throw new AppError(401, 'unauthenticated', 'The API token is not valid or was revoked.');
+    } else if (sessionToken) {
+      request.principal = await resolveSession(authDeps, sessionToken);
+    }
+    checkAccess(access, request.principal);
+  });
+
+  await registerSystemRoutes(app, deps);
+  await registerAuthRoutes(app, { ...authDeps, config: deps.config });
+  await registerClinicRoutes(app, deps);
+  await registerPatientRoutes(app, deps);
+  await registerWebApp(app);
+  return app;
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { startJobRunner, type JobQueue } from '../jobs/runner.ts';
+import { buildApp } from './app.ts';
+import { ensureFirstClinic } from './bootstrap.ts';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/connection.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { createLogger, loggerOptions } from './logger.ts';
+
+export type Service = 'web' | 'worker';
+export const SERVICES: readonly Service[] = ['web', 'worker'];
+
+export type Running = { app?: FastifyInstance; jobs: JobQueue; database: Database; logger: Logger; url?: string; stop(): Promise<void> };
+
+/**
+ * Starts the roles this process plays. Every role migrates first (safe in parallel: Kysely takes a
+ * lock) and the first process ever to start creates the clinic.
+ */
+export async function startRapport(config: Config, services: readonly Service[]): Promise<Running> {
+  const logger = createLogger(config);
+  const clock = () => new Date();
+  const database = await openDatabase(config);
+  const applied = await migrateToLatest(database.db);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+
+  const firstStart = await ensureFirstClinic(database.db, { demo: config.demo, now: clock(), logger });
+  const jobs = await startJobRunner({
+    database,
+    deps: { db: database.db, clock, config },
+    logger: logger.child({ component: 'jobs' }),
+    work: services.includes('worker'),
+  });
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (services.includes('web')) {
+    app = await buildApp({ config, database, clock, jobs, logger: loggerOptions(config) });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = config.publicUrl ?? `http://localhost:${port}`;
+  }
+
+  const banner = [
+    '',
+    `  Rapport is running${url ? ` at ${url}` : ''} (${services.join(' + ')}, ${database.kind === 'pglite' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL server'})`,
+  ];
+  if (firstStart) {
+    banner.push(
+      `  First start: created ${config.demo ? 'the demo clinic' : 'an empty clinic'} and its administrator.`,
+      `  Sign in as ${firstStart.admin.email} with password ${firstStart.admin.password}`,
+      '  This password is shown only once. Keep it somewhere safe.',
+    );
+  }
+  process.stdout.write(`${banner.join('\n')}\n\n`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await app?.close();
+      await jobs.stop();
+      await database.close();
+    })());
+  return { ...(app ? { app } : {}), jobs, database, logger, ...(url ? { url } : {}), stop };
+}
