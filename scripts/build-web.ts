@@ -1,0 +1,13 @@
+// Builds the React app into dist/web. With --if-stale it does nothing when the build is newer
+// than every source file, so `npm start` stays quick after the first time.
+import { spawnSync } from 'node:child_process';
+import { existsSync, globSync, statSync } from 'node:fs';
+
+const out = 'dist/web/index.html';
+if (process.argv.includes('--if-stale') && existsSync(out)) {
+  const built = statSync(out).mtimeMs;
+  const sources = [...globSync('src/web/**/*'), ...globSync('src/shared/**/*'), 'vite.config.ts', 'package-lock.json'];
+  if (sources.every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
+}
+const result = spawnSync('vite', ['build', '--config', 'vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+process.exit(result.status ?? 1);
