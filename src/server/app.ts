@@ -18,7 +18,7 @@ import { registerSystemRoutes } from '../modules/system/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/connection.ts';
-import { checkAccess } from './http/access.ts';
+import { checkAccess, requireDeclaredAccess } from './http/access.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerWebApp } from './http/web.ts';
 import { AppError } from './errors.ts';
@@ -97,13 +97,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  // Every API route must say who may call it; one that does not is a programming error.
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
-    if (!route.config?.access) {
-      throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
-    }
-  });
+  requireDeclaredAccess(app);
 
   const authDeps: AuthDeps = { db: deps.database.db, clock: deps.clock, config: deps.config };
   app.decorateRequest('principal', null);

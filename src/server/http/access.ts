@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../modules/auth/service.ts';
 import type { Actor, RequestOrigin } from '../db/scope.ts';
 import type { StaffRole } from '../db/types.ts';
@@ -44,4 +44,14 @@ export function checkAccess(access: Access, principal: Principal | null): void {
   if ('public' in access) return;
   if (!principal) throw unauthenticated();
   if (!access.roles.includes(principal.role)) throw forbidden();
+}
+
+/** Every API route must say who may call it; registering one that does not throws. */
+export function requireDeclaredAccess(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/') || route.url.startsWith('/api/docs')) return;
+    if (!route.config?.access) {
+      throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.access`);
+    }
+  });
 }
