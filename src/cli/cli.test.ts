@@ -11,7 +11,7 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/rapport.js');
 
 /** Runs the real `rapport` binary against a PGlite data directory of the test's own. */
 function rapport(dataDir: string, ...args: string[]) {
-  const env = { ...process.env, RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = { ...process.env, RAPPORT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
   delete env.DATABASE_URL;
   const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
