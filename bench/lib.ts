@@ -12,8 +12,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resident memory in MB of a process and all its descendants, from /proc. */
-export function residentMb(rootPid: number): number {
+export type ProcessMemory = { pid: number; command: string; rssMb: number; peakMb: number };
+
+/** Every process in the tree under `rootPid` (itself included) with its resident and peak memory, from /proc. */
+export function processTree(rootPid: number): ProcessMemory[] {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -25,18 +27,25 @@ export function residentMb(rootPid: number): number {
       // the process ended while we looked
     }
   }
-  let kb = 0;
+  const out: ProcessMemory[] = [];
   const visit = (pid: number) => {
     try {
-      const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-      kb += m ? Number(m[1]) : 0;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (field: string) => Number(status.match(new RegExp(`${field}:\\s+(\\d+) kB`))?.[1] ?? 0);
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      out.push({ pid, command, rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) });
     } catch {
       // gone
     }
     for (const c of children.get(pid) ?? []) visit(c);
   };
   visit(rootPid);
-  return Math.round(kb / 1024);
+  return out;
+}
+
+/** Resident memory in MB of a process and all its descendants. */
+export function residentMb(rootPid: number): number {
+  return processTree(rootPid).reduce((sum, p) => sum + p.rssMb, 0);
 }
 
 /** Starts a command and waits until `url` answers 200; returns the elapsed milliseconds. */

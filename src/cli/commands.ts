@@ -4,7 +4,6 @@ import { openDatabase, type Database } from '../server/db/connection.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { STAFF_ROLES } from '../server/db/types.ts';
 import { SERVICES, startRapport, type Service } from '../server/main.ts';
-import { seedPatients } from '../modules/demo/seed.ts';
 import { createApiToken, createStaffUser } from '../modules/staff/service.ts';
 import { createTenant, findTenantBySlug, listTenants } from '../modules/tenants/service.ts';
 
@@ -107,6 +106,7 @@ export const commands: Record<string, Command> = {
       return withDatabase(config, async (database) => {
         const tenant = await pickTenant(database, values.tenant as string | undefined);
         const started = Date.now();
+        const { seedPatients } = await import('../modules/demo/seed.ts');
         const result = await seedPatients(database.db, {
           tenantId: tenant.id,
           patients: count,

@@ -1,7 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createStaffUser } from '../modules/staff/service.ts';
-import { seedPatients } from '../modules/demo/seed.ts';
 import { withSystem } from './db/scope.ts';
 import type { DB } from './db/types.ts';
 
@@ -43,6 +42,8 @@ export async function ensureFirstClinic(
   const { password } = await createStaffUser(db, { tenantId, email, role: 'admin', displayName: 'Clinic Administrator' });
   if (options.demo) {
     const started = Date.now();
+    // Loaded only when needed: the synthetic-data generator is not part of a running clinic.
+    const { seedPatients } = await import('../modules/demo/seed.ts');
     const result = await seedPatients(db, { tenantId, patients: DEMO_PATIENTS, now: options.now });
     options.logger.info({ ...result, ms: Date.now() - started }, 'demo clinic created');
   }

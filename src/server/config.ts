@@ -15,6 +15,7 @@ const configSchema = z.object({
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(10),
   RAPPORT_DATA_DIR: z.string().min(1).default('./data'),
+  PGLITE_SHARED_BUFFERS_MB: z.coerce.number({ message: 'must be a number' }).int().min(1).max(4096).default(16),
   RAPPORT_DEMO: booleanFromEnv.default(true),
   RAPPORT_PUBLIC_URL: z.url({ message: 'must be an absolute URL such as https://rapport.example.org' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -31,6 +32,8 @@ export type Config = {
   databaseUrl: string | undefined;
   databasePoolMax: number;
   dataDir: string;
+  /** PGlite's shared_buffers; its own default of 128 MB is most of an idle process's memory. */
+  pgliteSharedBuffersMb: number;
   demo: boolean;
   /** Where people reach Rapport; http://localhost:PORT when unset. */
   publicUrl: string | undefined;
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     dataDir: path.resolve(e.RAPPORT_DATA_DIR),
+    pgliteSharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB,
     demo: e.RAPPORT_DEMO,
     publicUrl: e.RAPPORT_PUBLIC_URL?.replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,

@@ -2,7 +2,7 @@ import { Faker, en_US, en } from '@faker-js/faker';
 import { sql, type Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import { withTenant } from '../../server/db/scope.ts';
-import type { AppointmentStatus, DB, LifecycleStatus } from '../../server/db/types.ts';
+import type { AppointmentStatus, DB, StoredLifecycleStatus } from '../../server/db/types.ts';
 import { ensureClinicStructure, type ClinicStructure } from './clinic.ts';
 
 export type SeedOptions = {
@@ -33,7 +33,7 @@ type PatientRow = {
   postal_code: string;
   language: string;
   time_zone: string;
-  lifecycle_status: LifecycleStatus;
+  lifecycle_status: StoredLifecycleStatus;
   created_at: string;
 };
 
@@ -77,7 +77,7 @@ export async function seedPatients(db: Kysely<DB>, options: SeedOptions): Promis
     for (let i = 0; i < size; i++) {
       const patient = syntheticPatient(faker, startMrn + done + i, options.now);
       const history = syntheticAppointments(faker, patient, clinic, options.now, booked);
-      patient.lifecycle_status = lifecycleFrom(history, options.now, faker);
+      patient.lifecycle_status = lifecycleFrom(history, faker);
       patients.push(patient);
       visits.push(...history);
     }
@@ -215,13 +215,10 @@ function syntheticAppointments(
   return rows;
 }
 
-function lifecycleFrom(visits: AppointmentRow[], now: Date, faker: Faker): LifecycleStatus {
+/** The stored status; "lapsed" is derived later from the last kept visit, so it is never written. */
+function lifecycleFrom(visits: AppointmentRow[], faker: Faker): StoredLifecycleStatus {
   if (visits.length === 0) return faker.datatype.boolean(0.5) ? 'lead' : 'active';
   if (faker.datatype.boolean(0.004)) return 'deceased';
-  const kept = visits.filter((v) => v.status === 'fulfilled').map((v) => Date.parse(v.starts_at));
-  const hasFuture = visits.some((v) => v.status === 'booked');
-  const last = kept.length ? Math.max(...kept) : undefined;
-  const eighteenMonths = 548 * 86_400_000;
-  if (!hasFuture && (last === undefined || now.getTime() - last > eighteenMonths)) return 'lapsed';
+  if (faker.datatype.boolean(0.02)) return 'inactive';
   return 'active';
 }

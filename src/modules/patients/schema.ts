@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 export const lifecycleStatus = z.enum(['lead', 'active', 'lapsed', 'inactive', 'deceased']);
+/** The statuses staff set; lapsed is derived from the last kept visit. */
+export const storedLifecycleStatus = z.enum(['lead', 'active', 'inactive', 'deceased']);
 export const sex = z.enum(['female', 'male', 'other', 'unknown']);
 
 const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
@@ -16,7 +18,7 @@ export const newPatientBody = z.strictObject({
   phone: z.string().trim().min(3).max(32).optional(),
   email: z.email({ message: 'must be an email address' }).max(320).optional(),
   language: z.string().trim().min(2).max(35).optional(),
-  lifecycleStatus: lifecycleStatus.optional(),
+  lifecycleStatus: storedLifecycleStatus.optional(),
 });
 export type NewPatientBody = z.infer<typeof newPatientBody>;
 

@@ -1,5 +1,9 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
@@ -37,6 +41,7 @@ const pgTypes = {
 } as pg.CustomTypesConfig;
 
 export type OpenOptions = Pick<Config, 'databaseUrl' | 'dataDir' | 'databasePoolMax'> & {
+  pgliteSharedBuffersMb?: number;
   /** PGlite only: keep the data in memory (tests). */
   inMemory?: boolean;
 };
@@ -55,6 +60,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (!options.inMemory) fs.mkdirSync(options.dataDir, { recursive: true });
   const pglite = await PGlite.create(options.inMemory ? undefined : options.dataDir, {
     parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: parseInt8 },
+    // The extensions the migrations create; a PostgreSQL server ships them in its contrib package.
+    extensions: { btree_gist, fuzzystrmatch, pg_trgm, unaccent },
+    postgresqlconf: `shared_buffers = ${options.pgliteSharedBuffersMb ?? 16}MB`,
   });
   const db = new Kysely<DB>({ dialect: pgliteDialect(pglite) });
   return {

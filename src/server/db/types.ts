@@ -11,7 +11,9 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 export type StaffRole = 'admin' | 'clinician' | 'front_desk' | 'marketing';
 export const STAFF_ROLES: readonly StaffRole[] = ['admin', 'clinician', 'front_desk', 'marketing'];
 
-export type LifecycleStatus = 'lead' | 'active' | 'lapsed' | 'inactive' | 'deceased';
+/** What is stored; 'lapsed' is derived from the last kept visit (see patient_lifecycle in SQL). */
+export type StoredLifecycleStatus = 'lead' | 'active' | 'inactive' | 'deceased';
+export type LifecycleStatus = StoredLifecycleStatus | 'lapsed';
 export type AppointmentStatus = 'booked' | 'arrived' | 'fulfilled' | 'cancelled' | 'noshow';
 
 export interface TenantTable {
@@ -19,6 +21,7 @@ export interface TenantTable {
   name: string;
   slug: string;
   time_zone: Generated<string>;
+  lapsed_after_days: Generated<number>;
   created_at: CreatedAt;
 }
 
@@ -82,10 +85,220 @@ export interface PatientTable {
   postal_code: string | null;
   language: string | null;
   time_zone: string | null;
-  lifecycle_status: Generated<LifecycleStatus>;
+  lifecycle_status: Generated<StoredLifecycleStatus>;
+  gender_identity: string | null;
+  pronouns: string | null;
+  region: string | null;
+  country: string | null;
+  preferred_channel: PreferredChannel | null;
+  /** 'HH:MM:SS' in the patient's own time zone. */
+  quiet_hours_start: string | null;
+  quiet_hours_end: string | null;
+  custom_fields: ColumnType<Record<string, unknown>, string | undefined, string>;
+  source_channel: string | null;
+  source_campaign: string | null;
+  source_referrer: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  /** Maintained by a trigger on appointment: the start of the last fulfilled visit. */
+  last_visit_at: ColumnType<Date | null, never, never>;
+  version: Generated<number>;
+  merged_into_id: string | null;
   created_at: CreatedAt;
   updated_at: DefaultTimestamp;
   archived_at: NullableTimestamp;
+}
+
+export type PreferredChannel = 'sms' | 'email' | 'phone' | 'portal' | 'mail';
+
+export interface PatientIdentifierTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  system: string;
+  value: string;
+  created_at: CreatedAt;
+}
+
+export interface PatientContactPointTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  system: 'phone' | 'email';
+  value: string;
+  use: Generated<'home' | 'work' | 'mobile' | 'other'>;
+  rank: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export type PatientLinkKind = 'guardian_of' | 'shares_phone_with';
+
+export interface PatientLinkTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  related_id: string;
+  kind: PatientLinkKind;
+  created_at: CreatedAt;
+}
+
+export interface TagTable {
+  tenant_id: string;
+  id: Generated<string>;
+  name: string;
+  color: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface PatientTagTable {
+  tenant_id: string;
+  patient_id: string;
+  tag_id: string;
+  created_at: CreatedAt;
+}
+
+export type CustomFieldType = 'text' | 'number' | 'date' | 'choice';
+
+export interface CustomFieldTable {
+  tenant_id: string;
+  id: Generated<string>;
+  key: string;
+  label: string;
+  type: CustomFieldType;
+  choices: string[] | null;
+  required: Generated<boolean>;
+  created_at: CreatedAt;
+  archived_at: NullableTimestamp;
+}
+
+export interface PatientChangeTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  change_set: string;
+  changed_at: DefaultTimestamp;
+  actor_type: string;
+  actor_id: string | null;
+  field: string;
+  old_value: ColumnType<unknown, string | null, string | null>;
+  new_value: ColumnType<unknown, string | null, string | null>;
+}
+
+export type LeadStage = 'new' | 'contacted' | 'qualified' | 'converted' | 'lost';
+export type LeadOrigin = 'staff' | 'api' | 'web_form' | 'import';
+
+export interface LeadTable {
+  tenant_id: string;
+  id: Generated<string>;
+  given_name: string;
+  family_name: string;
+  birth_date: string | null;
+  phone: string | null;
+  email: string | null;
+  interest: string | null;
+  message: string | null;
+  stage: Generated<LeadStage>;
+  lost_reason: string | null;
+  owner_id: string | null;
+  patient_id: string | null;
+  origin: LeadOrigin;
+  source_channel: string | null;
+  source_campaign: string | null;
+  source_referrer: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
+  utm_campaign: string | null;
+  utm_term: string | null;
+  utm_content: string | null;
+  created_at: CreatedAt;
+  stage_changed_at: DefaultTimestamp;
+  converted_at: NullableTimestamp;
+}
+
+export interface TimelineEventTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string | null;
+  lead_id: string | null;
+  occurred_at: Timestamp;
+  recorded_at: DefaultTimestamp;
+  kind: string;
+  summary: string;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  actor_type: string;
+  actor_id: string | null;
+  subject_type: string | null;
+  subject_id: string | null;
+}
+
+export type TaskStatus = 'open' | 'done' | 'cancelled';
+export type TaskPriority = 'low' | 'normal' | 'high' | 'urgent';
+
+export interface TaskTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string | null;
+  title: string;
+  description: string | null;
+  assignee_id: string | null;
+  due_at: NullableTimestamp;
+  priority: Generated<TaskPriority>;
+  status: Generated<TaskStatus>;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+  completed_at: NullableTimestamp;
+}
+
+export type DuplicateStatus = 'open' | 'merged' | 'dismissed';
+
+export interface DuplicateCandidateTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_a: string;
+  patient_b: string;
+  /** numeric(5,4): read back as a string by both drivers. */
+  score: ColumnType<string, number | string, number | string>;
+  reasons: ColumnType<unknown, string, string>;
+  status: Generated<DuplicateStatus>;
+  detected_by: 'create' | 'update' | 'import' | 'scan';
+  detected_at: DefaultTimestamp;
+  resolved_at: NullableTimestamp;
+  resolved_by: string | null;
+}
+
+export interface PatientMergeTable {
+  tenant_id: string;
+  id: Generated<string>;
+  survivor_id: string;
+  merged_id: string;
+  chosen: ColumnType<unknown, string, string>;
+  survivor_before: ColumnType<unknown, string, string>;
+  merged_before: ColumnType<unknown, string, string>;
+  moved: ColumnType<unknown, string, string>;
+  merged_at: DefaultTimestamp;
+  merged_by: string | null;
+  undone_at: NullableTimestamp;
+  undone_by: string | null;
+}
+
+export interface SavedViewTable {
+  tenant_id: string;
+  id: Generated<string>;
+  owner_id: string;
+  name: string;
+  filters: ColumnType<unknown, string, string>;
+  shared: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface RateLimitCounterTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
 }
 
 export interface AppointmentTable {
@@ -176,6 +389,20 @@ export interface DB {
   api_token: ApiTokenTable;
   login_attempt: LoginAttemptTable;
   audit_event: AuditEventTable;
+  patient_identifier: PatientIdentifierTable;
+  patient_contact_point: PatientContactPointTable;
+  patient_link: PatientLinkTable;
+  tag: TagTable;
+  patient_tag: PatientTagTable;
+  custom_field: CustomFieldTable;
+  patient_change: PatientChangeTable;
+  lead: LeadTable;
+  timeline_event: TimelineEventTable;
+  task: TaskTable;
+  duplicate_candidate: DuplicateCandidateTable;
+  patient_merge: PatientMergeTable;
+  saved_view: SavedViewTable;
+  rate_limit_counter: RateLimitCounterTable;
 }
 
 export type Patient = Selectable<PatientTable>;
