@@ -18,7 +18,8 @@ import { registerSystemRoutes } from '../modules/system/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/connection.ts';
-import { checkAccess, requireDeclaredAccess } from './http/access.ts';
+import { actorOf, checkAccess, originOf, requireDeclaredAccess } from './http/access.ts';
+import { recordAudit } from './db/scope.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { registerWebApp } from './http/web.ts';
 import { AppError } from './errors.ts';
@@ -39,7 +40,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: false,
+    trustProxy:
+      typeof deps.config.trustProxy === 'number'
+        ? ((hops: number) => (_address: string, hop: number) => hop < hops)(deps.config.trustProxy)
+        : deps.config.trustProxy,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -113,7 +117,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } else if (sessionToken) {
       request.principal = await resolveSession(authDeps, sessionToken);
     }
-    checkAccess(access, request.principal);
+    try {
+      checkAccess(access, request.principal);
+    } catch (error) {
+      // A signed-in user turned away is worth knowing about; an anonymous caller has no tenant.
+      if (request.principal) {
+        await recordAudit(
+          deps.database.db,
+          { tenantId: request.principal.tenantId, actor: actorOf(request.principal), origin: originOf(request) },
+          { action: 'access.denied', outcome: 'denied', detail: { method: request.method, route: request.routeOptions.url } },
+        );
+      }
+      throw error;
+    }
   });
 
   await registerSystemRoutes(app, deps);

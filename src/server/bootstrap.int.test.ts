@@ -23,7 +23,7 @@ for (const engine of engines()) {
         const tenants = await withSystem(database.db, (tx) => tx.selectFrom('tenant').select(['id', 'name']).execute());
         assert.deepEqual(tenants, [{ id: first.tenantId, name: 'Demo Clinic' }]);
         const counts = await withTenant(database.db, { tenantId: first.tenantId, actor: { type: 'system', id: null } }, async (s) => {
-          const count = async (table: 'patient' | 'practitioner' | 'location' | 'department' | 'service' | 'app_user') =>
+          const count = async (table: 'patient' | 'practitioner' | 'location' | 'department' | 'service' | 'app_user' | 'tag' | 'patient_tag' | 'lead' | 'task' | 'timeline_event' | 'custom_field') =>
             Number((await s.tx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
           const past = await s.tx
             .selectFrom('appointment')
@@ -44,12 +44,20 @@ for (const engine of engines()) {
             departments: await count('department'),
             services: await count('service'),
             users: await count('app_user'),
+            tags: await count('tag'),
+            tagged: await count('patient_tag'),
+            leads: await count('lead'),
+            tasks: await count('task'),
+            timeline: await count('timeline_event'),
+            customFields: await count('custom_field'),
             past: Number(past.n),
             future: Number(future.n),
           };
         });
         assert.equal(counts.patients, DEMO_PATIENTS);
         assert.equal(counts.users, 1);
+        assert.ok(counts.tags >= 5 && counts.tagged > 20 && counts.customFields === 3, `tags and fields: ${JSON.stringify(counts)}`);
+        assert.ok(counts.leads >= 8 && counts.tasks >= 8 && counts.timeline > 100, `relationships: ${JSON.stringify(counts)}`);
         assert.ok(counts.locations >= 2 && counts.departments >= 3 && counts.practitioners >= 5 && counts.services >= 5);
         assert.ok(counts.past > DEMO_PATIENTS, `visit history: ${counts.past}`);
         assert.ok(counts.future > 50, `future appointments: ${counts.future}`);

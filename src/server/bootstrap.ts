@@ -39,12 +39,14 @@ export async function ensureFirstClinic(
   if (!tenantId) return null;
 
   const email = options.demo ? DEMO_ADMIN_EMAIL : 'admin@my-clinic.example.org';
-  const { password } = await createStaffUser(db, { tenantId, email, role: 'admin', displayName: 'Clinic Administrator' });
+  const { user, password } = await createStaffUser(db, { tenantId, email, role: 'admin', displayName: 'Clinic Administrator' });
   if (options.demo) {
     const started = Date.now();
     // Loaded only when needed: the synthetic-data generator is not part of a running clinic.
     const { seedPatients } = await import('../modules/demo/seed.ts');
     const result = await seedPatients(db, { tenantId, patients: DEMO_PATIENTS, now: options.now });
+    const { addDemoRelationships } = await import('../modules/demo/relationships.ts');
+    await addDemoRelationships(db, { tenantId, adminId: user.id, now: options.now });
     options.logger.info({ ...result, ms: Date.now() - started }, 'demo clinic created');
   }
   return { tenantId, admin: { email, password } };

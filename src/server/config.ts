@@ -23,6 +23,10 @@ const configSchema = z.object({
   SESSION_MAX_HOURS: z.coerce.number({ message: 'must be a number' }).int().min(1).max(24 * 30).default(12),
   LOGIN_MAX_FAILURES: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000).default(5),
   LOGIN_WINDOW_MINUTES: z.coerce.number({ message: 'must be a number' }).int().min(1).max(24 * 60).default(15),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, 'must be true, false, a number of hops, or a comma-separated list of proxy addresses')
+    .default('false'),
   BODY_LIMIT_BYTES: z.coerce.number({ message: 'must be a number' }).int().min(1024).default(1024 * 1024),
 });
 
@@ -43,6 +47,8 @@ export type Config = {
   loginMaxFailures: number;
   loginWindowMinutes: number;
   bodyLimitBytes: number;
+  /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client's address. */
+  trustProxy: boolean | number | string;
   cookieSecure: boolean;
 };
 
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailures: e.LOGIN_MAX_FAILURES,
     loginWindowMinutes: e.LOGIN_WINDOW_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     cookieSecure: Boolean(e.RAPPORT_PUBLIC_URL?.startsWith('https://')),
   };
 }

@@ -5,6 +5,10 @@ export class AppError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: FieldProblem[] | undefined;
+  /** Sent as Retry-After with a 429. */
+  retryAfterSeconds: number | undefined;
+  /** Structured facts the caller needs to act (the likely duplicates of a refused create ...). */
+  details: unknown;
 
   constructor(status: number, code: string, message: string, fields?: FieldProblem[]) {
     super(message);
@@ -14,8 +18,15 @@ export class AppError extends Error {
     this.fields = fields;
   }
 
-  toBody(): { error: { code: string; message: string; fields?: FieldProblem[] } } {
-    return { error: { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) } };
+  toBody(): { error: { code: string; message: string; fields?: FieldProblem[]; details?: unknown } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.fields ? { fields: this.fields } : {}),
+        ...(this.details !== undefined ? { details: this.details } : {}),
+      },
+    };
   }
 }
 
@@ -46,7 +57,14 @@ export const notFound = (what: string) => new AppError(404, 'not_found', `${what
 
 export const conflict = (message: string) => new AppError(409, 'conflict', message);
 
-export const rateLimited = (retryAfterSeconds: number) =>
-  new AppError(429, 'rate_limited', `Too many attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`);
+export const rateLimited = (retryAfterSeconds: number) => {
+  const error = new AppError(
+    429,
+    'rate_limited',
+    `Too many attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`,
+  );
+  error.retryAfterSeconds = Math.ceil(retryAfterSeconds);
+  return error;
+};
 
 export const internalError = () => new AppError(500, 'internal_error', 'Something went wrong on our side.');

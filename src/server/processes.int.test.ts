@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,6 +66,13 @@ describe('rapport start on the embedded database', () => {
       const [, url] = await first.waitFor(/running at (http:\/\/\S+)/);
       await first.waitFor(/Sign in as admin@my-clinic\.example\.org with password \S+/);
       assert.equal((await fetch(`${url}/readyz`)).status, 200);
+      // A second process on the same embedded database is refused instead of corrupting it.
+      const clash = spawnSync(process.execPath, [BIN, 'migrate'], {
+        env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+      });
+      assert.equal(clash.status, 1);
+      assert.match(clash.stderr, /in use by another Rapport process \(pid \d+\)/);
     } finally {
       await first.stop();
     }

@@ -78,6 +78,7 @@ for (const engine of engines()) {
         payload: { email: user.email, password: user.password },
       });
       assert.equal(locked.statusCode, 429);
+      assert.equal(locked.headers['retry-after'], String(15 * 60), 'Retry-After says how long the lock-out lasts');
       assert.equal(json<{ error: { code: string } }>(locked).error.code, 'rate_limited');
       clock.advance(16 * 60_000);
       const later = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password } });
@@ -126,6 +127,10 @@ for (const engine of engines()) {
       const res = await app.inject({ url: '/api/patients', headers: { cookie } });
       assert.equal(res.statusCode, 403);
       assert.equal(json<{ error: { code: string } }>(res).error.code, 'forbidden');
+      const denied = await withTenant(database.db, { tenantId: tenant.id, actor: { type: 'system', id: null } }, (s) =>
+        s.tx.selectFrom('audit_event').select(['action', 'outcome', 'actor_id']).where('action', '=', 'access.denied').execute(),
+      );
+      assert.deepEqual(denied, [{ action: 'access.denied', outcome: 'denied', actor_id: marketer.id }]);
       const overview = await app.inject({ url: '/api/clinic/overview', headers: { cookie } });
       assert.equal(overview.statusCode, 200);
     });

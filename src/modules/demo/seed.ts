@@ -35,7 +35,23 @@ type PatientRow = {
   time_zone: string;
   lifecycle_status: StoredLifecycleStatus;
   created_at: string;
+  region: string;
+  source_channel: string | null;
+  source_campaign: string | null;
+  utm_source: string | null;
+  utm_medium: string | null;
 };
+
+/** Where patients first came from, roughly as a community clinic sees it. */
+const SOURCES: Array<{ weight: number; value: { channel: string; campaign?: string; utmSource?: string; utmMedium?: string } | null }> = [
+  { weight: 30, value: null },
+  { weight: 22, value: { channel: 'referral' } },
+  { weight: 14, value: { channel: 'walk-in' } },
+  { weight: 12, value: { channel: 'google ads', campaign: 'new-patients', utmSource: 'google', utmMedium: 'cpc' } },
+  { weight: 9, value: { channel: 'website' } },
+  { weight: 7, value: { channel: 'instagram', campaign: 'smile-check', utmSource: 'instagram', utmMedium: 'social' } },
+  { weight: 6, value: { channel: 'insurer directory' } },
+];
 
 type AppointmentRow = {
   patient_id: string;
@@ -84,13 +100,15 @@ export async function seedPatients(db: Kysely<DB>, options: SeedOptions): Promis
     await withTenant(db, context, async (scope) => {
       await sql`
         insert into patient (tenant_id, id, mrn, given_name, family_name, preferred_name, birth_date, sex, phone, email,
-                             address_line, city, postal_code, language, time_zone, lifecycle_status, created_at, updated_at)
+                             address_line, city, region, postal_code, country, language, time_zone, lifecycle_status,
+                             source_channel, source_campaign, utm_source, utm_medium, created_at, updated_at)
         select ${options.tenantId}::uuid, r.id, r.mrn, r.given_name, r.family_name, r.preferred_name, r.birth_date, r.sex,
-               r.phone, r.email, r.address_line, r.city, r.postal_code, r.language, r.time_zone, r.lifecycle_status,
-               r.created_at, r.created_at
+               r.phone, r.email, r.address_line, r.city, r.region, r.postal_code, 'US', r.language, r.time_zone,
+               r.lifecycle_status, r.source_channel, r.source_campaign, r.utm_source, r.utm_medium, r.created_at, r.created_at
         from json_to_recordset(${JSON.stringify(patients)}::json) as r(
           id uuid, mrn text, given_name text, family_name text, preferred_name text, birth_date date, sex text, phone text,
-          email text, address_line text, city text, postal_code text, language text, time_zone text, lifecycle_status text,
+          email text, address_line text, city text, region text, postal_code text, language text, time_zone text,
+          lifecycle_status text, source_channel text, source_campaign text, utm_source text, utm_medium text,
           created_at timestamptz)`.execute(scope.tx);
       if (visits.length) {
         await sql`
@@ -124,6 +142,7 @@ function syntheticPatient(faker: Faker, mrnNumber: number, now: Date): PatientRo
   const given = faker.person.firstName(sex === 'female' || sex === 'male' ? sex : undefined);
   const family = faker.person.lastName();
   const birth = faker.date.birthdate({ mode: 'age', min: 0, max: 95, refDate: now });
+  const source = faker.helpers.weightedArrayElement(SOURCES);
   // 555-01xx numbers are reserved for fiction; example.com/.org/.net can never be real mailboxes.
   const phone = faker.datatype.boolean(0.93)
     ? `+1${faker.helpers.arrayElement(['413', '617', '508', '212', '860'])}55501${faker.string.numeric(2)}`
@@ -150,6 +169,11 @@ function syntheticPatient(faker: Faker, mrnNumber: number, now: Date): PatientRo
     time_zone: faker.helpers.arrayElement(ZONES),
     lifecycle_status: 'active',
     created_at: faker.date.past({ years: 4, refDate: now }).toISOString(),
+    region: 'MA',
+    source_channel: source?.channel ?? null,
+    source_campaign: source?.campaign ?? null,
+    utm_source: source?.utmSource ?? null,
+    utm_medium: source?.utmMedium ?? null,
   };
 }
 

@@ -1,158 +1,254 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { badRequest, conflict, notFound } from '../../server/errors.ts';
+import { uniqueViolation } from '../../server/db/errors.ts';
 import type { TenantScope } from '../../server/db/scope.ts';
-import type { NewPatientBody, PatientListQuery, PatientSummary } from './schema.ts';
-
-type Cursor = { f: string; g: string; id: string };
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.f === 'string' && typeof c.g === 'string' && typeof c.id === 'string') return c;
-  } catch {
-    // fall through
-  }
-  throw badRequest('The cursor is not one this API issued.', [{ path: 'querystring.cursor', message: 'is not valid' }]);
-}
-
-function summaryQuery(scope: TenantScope) {
-  return scope.tx
-    .selectFrom('patient as p')
-    .select((eb) => [
-      'p.id',
-      'p.mrn',
-      'p.given_name',
-      'p.family_name',
-      'p.preferred_name',
-      'p.birth_date',
-      'p.sex',
-      'p.phone',
-      'p.email',
-      'p.lifecycle_status',
-      eb
-        .selectFrom('appointment as a')
-        .select((a) => a.fn.max('a.starts_at').as('x'))
-        .whereRef('a.patient_id', '=', 'p.id')
-        .where('a.status', '=', 'fulfilled')
-        .as('last_visit_at'),
-      eb
-        .selectFrom('appointment as a')
-        .select((a) => a.fn.min('a.starts_at').as('x'))
-        .whereRef('a.patient_id', '=', 'p.id')
-        .where('a.status', '=', 'booked')
-        .where('a.starts_at', '>=', sql<Date>`now()`)
-        .as('next_appointment_at'),
-    ])
-    .where('p.archived_at', 'is', null);
-}
-
-type SummaryRow = Awaited<ReturnType<ReturnType<typeof summaryQuery>['executeTakeFirstOrThrow']>>;
-
-function toSummary(row: SummaryRow): PatientSummary {
-  const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
-  return {
-    id: row.id,
-    mrn: row.mrn,
-    givenName: row.given_name,
-    familyName: row.family_name,
-    preferredName: row.preferred_name,
-    birthDate: row.birth_date,
-    sex: row.sex,
-    phone: row.phone,
-    email: row.email,
-    lifecycleStatus: row.lifecycle_status,
-    lastVisitAt: iso(row.last_visit_at),
-    nextAppointmentAt: iso(row.next_appointment_at),
-  };
-}
-
-/** Patients in name order, optionally narrowed by a name, phone, email or MRN fragment. */
-export async function listPatients(
-  scope: TenantScope,
-  query: PatientListQuery,
-): Promise<{ items: PatientSummary[]; nextCursor: string | null }> {
-  let q = summaryQuery(scope)
-    .orderBy(sql`lower(p.family_name)`)
-    .orderBy(sql`lower(p.given_name)`)
-    .orderBy('p.id')
-    .limit(query.limit + 1);
-  if (query.q) {
-    const term = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const digits = query.q.replace(/\D/g, '');
-    q = q.where((eb) =>
-      eb.or([
-        eb(sql`lower(p.given_name || ' ' || p.family_name)`, 'like', term),
-        eb(sql`lower(p.family_name || ', ' || p.given_name)`, 'like', term),
-        eb(sql`lower(coalesce(p.preferred_name, ''))`, 'like', term),
-        eb(sql`lower(coalesce(p.email, ''))`, 'like', term),
-        eb(sql`lower(coalesce(p.mrn, ''))`, 'like', term),
-        ...(digits.length >= 3
-          ? [eb(sql`regexp_replace(coalesce(p.phone, ''), '\\D', '', 'g')`, 'like', `%${digits}%`)]
-          : []),
-      ]),
-    );
-  }
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    q = q.where(
-      sql<boolean>`(lower(p.family_name), lower(p.given_name), p.id) > (${c.f}, ${c.g}, ${c.id}::uuid)`,
-    );
-  }
-  const rows = await q.execute();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  const nextCursor =
-    rows.length > query.limit && last
-      ? encodeCursor({ f: last.family_name.toLowerCase(), g: last.given_name.toLowerCase(), id: last.id })
-      : null;
-  await scope.audit({
-    action: 'patient.search',
-    entityType: 'patient',
-    detail: { returned: page.length, patientIds: page.map((p) => p.id), searched: Boolean(query.q) },
-  });
-  return { items: page.map(toSummary), nextCursor };
-}
+import { AppError, conflict, notFound } from '../../server/errors.ts';
+import { recordTimelineEvent } from '../timeline/events.ts';
+import { diffSnapshots, editableSnapshot, loadPatientRecord } from './record.ts';
+import type { NewPatientBody, PatientRecord, PatientUpdateBody } from './schema.ts';
+import { validatePatientWrite, type ValidPatientWrite } from './validate.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => UUID.test(id);
 
-/** One patient, or not-found (also for another tenant's patient: row-level security hides it). */
-export async function getPatient(scope: TenantScope, id: string): Promise<PatientSummary> {
-  const row = UUID.test(id) ? await summaryQuery(scope).where('p.id', '=', id).executeTakeFirst() : undefined;
-  if (!row) {
+/** Reads one patient and audits the read; not found (also another tenant's patient) is audited as a failure. */
+export async function getPatient(scope: TenantScope, id: string, now: Date): Promise<PatientRecord> {
+  const record = isUuid(id) ? await loadPatientRecord(scope, id, now) : undefined;
+  if (!record) {
     await scope.audit({ action: 'patient.read', entityType: 'patient', entityId: id, outcome: 'failure' });
     throw notFound('Patient');
   }
   await scope.audit({ action: 'patient.read', entityType: 'patient', entityId: id, patientId: id });
-  return toSummary(row);
+  return record;
 }
 
-export async function registerPatient(scope: TenantScope, body: NewPatientBody): Promise<PatientSummary> {
-  if (body.mrn) {
-    const taken = await scope.tx.selectFrom('patient').select('id').where('mrn', '=', body.mrn).executeTakeFirst();
-    if (taken) throw conflict(`MRN ${body.mrn} already belongs to another patient.`);
+/** Loads a patient that a write is about to change, locking the row; refuses archived or merged ones. */
+async function lockPatient(scope: TenantScope, id: string, action: string) {
+  const row = isUuid(id)
+    ? await scope.tx.selectFrom('patient').select(['id', 'version', 'lifecycle_status', 'archived_at', 'merged_into_id']).where('id', '=', id).forUpdate().executeTakeFirst()
+    : undefined;
+  if (!row) {
+    await scope.audit({ action, entityType: 'patient', entityId: id, outcome: 'failure' });
+    throw notFound('Patient');
   }
-  const row = await scope.tx
-    .insertInto('patient')
-    .values({
-      tenant_id: scope.tenantId,
-      given_name: body.givenName,
-      family_name: body.familyName,
-      preferred_name: body.preferredName ?? null,
-      birth_date: body.birthDate ?? null,
-      sex: body.sex ?? null,
-      mrn: body.mrn ?? null,
-      phone: body.phone ?? null,
-      email: body.email?.toLowerCase() ?? null,
-      language: body.language ?? null,
-      ...(body.lifecycleStatus ? { lifecycle_status: body.lifecycleStatus } : {}),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await scope.audit({ action: 'patient.create', entityType: 'patient', entityId: row.id, patientId: row.id });
-  const created = await summaryQuery(scope).where('p.id', '=', row.id).executeTakeFirstOrThrow();
-  return toSummary(created);
+  return row;
 }
+
+export type RegisterOptions = {
+  now: Date;
+  /** Looks for likely duplicates of the new record; a clear one stops the create unless confirmed. */
+  findDuplicates?: DuplicateCheck;
+};
+
+/** What patient registration needs from duplicate detection (kept abstract so import can reuse it). */
+export type DuplicateCheck = {
+  find(scope: TenantScope, write: ValidPatientWrite): Promise<Array<{ patientId: string; level: 'clear' | 'likely' | 'none'; score: number; reasons: unknown[] }>>;
+  record(scope: TenantScope, patientId: string, matches: Array<{ patientId: string; level: string; score: number; reasons: unknown[] }>): Promise<void>;
+};
+
+/** Registers a patient: validates everything, refuses a clear duplicate unless confirmed, writes history. */
+export async function registerPatient(
+  scope: TenantScope,
+  body: NewPatientBody,
+  options: RegisterOptions,
+): Promise<{ patient: PatientRecord; possibleDuplicates: string[] }> {
+  const write = await validatePatientWrite(scope, body, 'create');
+  const matches = options.findDuplicates ? await options.findDuplicates.find(scope, write) : [];
+  const clear = matches.filter((m) => m.level === 'clear');
+  if (clear.length && !body.confirmNotDuplicate) {
+    await scope.audit({ action: 'patient.create', entityType: 'patient', outcome: 'denied', detail: { reason: 'possible_duplicate', matches: clear.map((m) => m.patientId) } });
+    throw possibleDuplicate(clear);
+  }
+
+  const id = randomUUID();
+  await insertOrConflict(async () => {
+    await scope.tx
+      .insertInto('patient')
+      .values({
+        ...write.columns,
+        tenant_id: scope.tenantId,
+        id,
+        given_name: write.columns.given_name!,
+        family_name: write.columns.family_name!,
+        custom_fields: JSON.stringify(dropNulls(write.customFields ?? {})),
+        created_at: options.now,
+        updated_at: options.now,
+      })
+      .execute();
+    await writeSidecars(scope, id, write);
+  });
+
+  const record = (await loadPatientRecord(scope, id, options.now))!;
+  await writeHistory(scope, id, {}, editableSnapshot(record, write.columns.lifecycle_status ?? 'active'), options.now, 'created');
+  const likely = matches.filter((m) => m.level !== 'none');
+  if (likely.length && options.findDuplicates) await options.findDuplicates.record(scope, id, likely);
+  await scope.audit({ action: 'patient.create', entityType: 'patient', entityId: id, patientId: id });
+  return { patient: record, possibleDuplicates: likely.map((m) => m.patientId) };
+}
+
+/** Changes a patient: validates, refuses a stale version, and writes who changed which field from what to what. */
+export async function updatePatient(
+  scope: TenantScope,
+  id: string,
+  body: PatientUpdateBody,
+  now: Date,
+): Promise<PatientRecord> {
+  const current = await lockPatient(scope, id, 'patient.update');
+  if (current.merged_into_id) throw conflict('This patient was merged into another record; edit the surviving record instead.');
+  if (body.version !== undefined && body.version !== current.version) {
+    throw new AppError(409, 'version_conflict', `The patient changed since you read it (you have version ${body.version}, it is now ${current.version}). Reload and try again.`);
+  }
+  const write = await validatePatientWrite(scope, body, 'update');
+  const before = editableSnapshot((await loadPatientRecord(scope, id, now))!, current.lifecycle_status);
+
+  await insertOrConflict(async () => {
+    await scope.tx
+      .updateTable('patient')
+      .set({
+        ...write.columns,
+        ...(write.customFields && Object.keys(write.customFields).length
+          ? { custom_fields: sql`(custom_fields || ${JSON.stringify(write.customFields)}::jsonb) - ${nullKeys(write.customFields)}::text[]` as never }
+          : {}),
+        updated_at: now,
+        version: sql`version + 1` as never,
+      })
+      .where('id', '=', id)
+      .execute();
+    await writeSidecars(scope, id, write);
+  });
+
+  const after = (await loadPatientRecord(scope, id, now))!;
+  const changed = await writeHistory(scope, id, before, editableSnapshot(after, write.columns.lifecycle_status ?? current.lifecycle_status), now, 'changed');
+  if (changed === 0) {
+    // Nothing actually changed: keep the version as it was, so a no-op save does not conflict with others.
+    await scope.tx.updateTable('patient').set({ version: current.version }).where('id', '=', id).execute();
+    after.version = current.version;
+  }
+  await scope.audit({ action: 'patient.update', entityType: 'patient', entityId: id, patientId: id, detail: { fields: changed } });
+  return after;
+}
+
+/** Archives (or with `archived: false` restores) a patient; the record stays, out of lists and search. */
+export async function setPatientArchived(
+  scope: TenantScope,
+  id: string,
+  input: { archived: boolean; reason?: string | undefined },
+  now: Date,
+): Promise<PatientRecord> {
+  const action = input.archived ? 'patient.archive' : 'patient.restore';
+  const current = await lockPatient(scope, id, action);
+  if (current.merged_into_id) throw conflict('This patient was merged into another record; undo the merge to restore it.');
+  if (Boolean(current.archived_at) === input.archived) {
+    throw conflict(input.archived ? 'The patient is already archived.' : 'The patient is not archived.');
+  }
+  await scope.tx
+    .updateTable('patient')
+    .set({ archived_at: input.archived ? now : null, updated_at: now, version: sql`version + 1` as never })
+    .where('id', '=', id)
+    .execute();
+  await writeHistory(scope, id, { archived: !input.archived }, { archived: input.archived }, now, input.archived ? 'archived' : 'restored', input.reason);
+  await scope.audit({ action, entityType: 'patient', entityId: id, patientId: id, detail: input.reason ? { reason: input.reason } : undefined });
+  return (await loadPatientRecord(scope, id, now))!;
+}
+
+async function writeSidecars(scope: TenantScope, id: string, write: ValidPatientWrite): Promise<void> {
+  const tenant_id = scope.tenantId;
+  if (write.identifiers) {
+    await scope.tx.deleteFrom('patient_identifier').where('patient_id', '=', id).execute();
+    if (write.identifiers.length) {
+      await scope.tx.insertInto('patient_identifier').values(write.identifiers.map((i) => ({ tenant_id, patient_id: id, ...i }))).execute();
+    }
+  }
+  for (const [system, extra] of [['phone', write.extraPhones], ['email', write.extraEmails]] as const) {
+    if (!extra) continue;
+    await scope.tx.deleteFrom('patient_contact_point').where('patient_id', '=', id).where('system', '=', system).execute();
+    if (extra.length) {
+      await scope.tx
+        .insertInto('patient_contact_point')
+        .values(extra.map((c, i) => ({ tenant_id, patient_id: id, system, value: c.value, use: c.use, rank: i + 2 })))
+        .execute();
+    }
+  }
+  if (write.tagIds) {
+    await scope.tx.deleteFrom('patient_tag').where('patient_id', '=', id).execute();
+    if (write.tagIds.length) {
+      await scope.tx.insertInto('patient_tag').values(write.tagIds.map((tag_id) => ({ tenant_id, patient_id: id, tag_id }))).execute();
+    }
+  }
+}
+
+/** Records each changed field under one change set, and one timeline event for the whole change. */
+async function writeHistory(
+  scope: TenantScope,
+  patientId: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  now: Date,
+  what: 'created' | 'changed' | 'archived' | 'restored',
+  reason?: string,
+): Promise<number> {
+  const changes = diffSnapshots(before, after);
+  if (changes.length === 0) return 0;
+  const changeSet = randomUUID();
+  const actorId = scope.actor.type === 'api_token' ? scope.actor.userId : scope.actor.id;
+  await scope.tx
+    .insertInto('patient_change')
+    .values(
+      changes.map((c) => ({
+        tenant_id: scope.tenantId,
+        patient_id: patientId,
+        change_set: changeSet,
+        changed_at: now,
+        actor_type: scope.actor.type,
+        actor_id: actorId,
+        field: c.field,
+        old_value: JSON.stringify(c.from),
+        new_value: JSON.stringify(c.to),
+      })),
+    )
+    .execute();
+  const fields = changes.map((c) => c.field);
+  const summary =
+    what === 'created'
+      ? 'Patient record created'
+      : what === 'changed'
+        ? `Updated ${fields.length > 4 ? `${fields.slice(0, 4).join(', ')} and ${fields.length - 4} more` : fields.join(', ')}`
+        : `Patient record ${what}${reason ? `: ${reason}` : ''}`;
+  await recordTimelineEvent(scope, {
+    patientId,
+    kind: what === 'created' ? 'record.created' : what === 'changed' ? 'record.changed' : `record.${what}`,
+    summary,
+    detail: { changeSet, fields },
+    occurredAt: now,
+  });
+  return changes.length;
+}
+
+/** Turns a unique violation inside `work` into a 409 naming the field, instead of a 500. */
+async function insertOrConflict(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const constraint = uniqueViolation(error);
+    if (constraint === undefined) throw error;
+    if (constraint.includes('mrn')) throw new AppError(409, 'conflict', 'This MRN already belongs to another patient.', [{ path: 'mrn', message: 'is already in use' }]);
+    if (constraint.startsWith('patient_identifier')) {
+      throw new AppError(409, 'conflict', 'An identifier already belongs to another patient.', [{ path: 'identifiers', message: 'one of them is already in use' }]);
+    }
+    throw conflict('This record conflicts with one that already exists.');
+  }
+}
+
+function possibleDuplicate(matches: Array<{ patientId: string; score: number; reasons: unknown[] }>): AppError {
+  const error = new AppError(
+    409,
+    'possible_duplicate',
+    'This looks like a patient who is already registered. Open the existing record, or confirm this is a different person (confirmNotDuplicate: true).',
+  );
+  error.details = { matches };
+  return error;
+}
+
+const dropNulls = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+const nullKeys = (o: Record<string, unknown>) => `{${Object.entries(o).filter(([, v]) => v === null).map(([k]) => `"${k}"`).join(',')}}`;
+

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
@@ -7,6 +8,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { pgliteDialect } from './pglite-driver.ts';
 import type { DB } from './types.ts';
 
@@ -57,13 +59,23 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', connectionString: options.databaseUrl, close: () => db.destroy() };
   }
-  if (!options.inMemory) fs.mkdirSync(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.inMemory ? undefined : options.dataDir, {
-    parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: parseInt8 },
-    // The extensions the migrations create; a PostgreSQL server ships them in its contrib package.
-    extensions: { btree_gist, fuzzystrmatch, pg_trgm, unaccent },
-    postgresqlconf: `shared_buffers = ${options.pgliteSharedBuffersMb ?? 16}MB`,
-  });
+  let unlock = () => {};
+  if (!options.inMemory) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    unlock = lockDataDir(options.dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(options.inMemory ? undefined : options.dataDir, {
+      parsers: { [DATE_OID]: (value: string) => value, [INT8_OID]: parseInt8 },
+      // The extensions the migrations create; a PostgreSQL server ships them in its contrib package.
+      extensions: { btree_gist, fuzzystrmatch, pg_trgm, unaccent },
+      postgresqlconf: `shared_buffers = ${options.pgliteSharedBuffersMb ?? 16}MB`,
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = new Kysely<DB>({ dialect: pgliteDialect(pglite) });
   return {
     db,
@@ -72,6 +84,43 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
     close: async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();
+      unlock();
     },
   };
+}
+
+/**
+ * PGlite is a single-process database: two processes on one data directory would corrupt it. The
+ * first to open it leaves its pid in a lock file; another process is refused while that pid lives.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, 'rapport.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(lockPath, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new AppError(
+          409,
+          'data_dir_in_use',
+          `The embedded database in ${dataDir} is in use by another Rapport process (pid ${holder}). ` +
+            'Stop it first, or run Rapport on a PostgreSQL server (DATABASE_URL) to use several processes at once.',
+        );
+      }
+      fs.rmSync(lockPath, { force: true }); // left behind by a process that has ended
+    }
+  }
+  throw new Error(`Could not lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -41,18 +41,37 @@ export async function withTenant<T>(
   context: TenantContext,
   work: (scope: TenantScope) => Promise<T>,
 ): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`select set_config('rapport.tenant_id', ${context.tenantId}, true), set_config('role', ${APP_ROLE}, true)`.execute(
-      tx,
-    );
-    const scope: TenantScope = {
-      tx,
-      tenantId: context.tenantId,
-      actor: context.actor,
-      audit: (entry) => writeAudit(tx, context, entry),
-    };
-    return work(scope);
-  });
+  // A refusal or failure is worth recording even though the work rolls back: those entries are
+  // written again, on their own, when the transaction does not commit.
+  const refusals: AuditEntry[] = [];
+  try {
+    return await db.transaction().execute(async (tx) => {
+      await enterTenant(tx, context.tenantId);
+      const scope: TenantScope = {
+        tx,
+        tenantId: context.tenantId,
+        actor: context.actor,
+        audit: async (entry) => {
+          if (entry.outcome && entry.outcome !== 'success') refusals.push(entry);
+          await writeAudit(tx, context, entry);
+        },
+      };
+      return work(scope);
+    });
+  } catch (error) {
+    if (refusals.length) {
+      await db.transaction().execute(async (tx) => {
+        await enterTenant(tx, context.tenantId);
+        for (const entry of refusals) await writeAudit(tx, context, entry);
+      });
+    }
+    throw error;
+  }
+}
+
+/** Makes the rest of the transaction run as the application role, confined to one tenant. */
+async function enterTenant(tx: Transaction<DB>, tenantId: string): Promise<void> {
+  await sql`select set_config('rapport.tenant_id', ${tenantId}, true), set_config('role', ${APP_ROLE}, true)`.execute(tx);
 }
 
 /**

@@ -11,7 +11,7 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number): vo
     } else {
       request.log.info({ code: appError.code, status: appError.status }, 'request rejected');
     }
-    if (appError.status === 429) void reply.header('retry-after', '60');
+    if (appError.retryAfterSeconds !== undefined) void reply.header('retry-after', String(appError.retryAfterSeconds));
     return reply.status(appError.status).send(appError.toBody());
   });
 }

@@ -19,6 +19,8 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 -- A patient counts as lapsed when their last kept visit is older than this many days.
 ALTER TABLE tenant ADD COLUMN lapsed_after_days integer NOT NULL DEFAULT 548
   CHECK (lapsed_after_days BETWEEN 30 AND 3650);
+-- A clinic's administrator changes its own settings; the row policy keeps it to their tenant.
+GRANT UPDATE (name, time_zone, lapsed_after_days) ON tenant TO rapport_app;
 
 -- Lapsed is derived, never stored: stored statuses are lead, active, inactive and deceased.
 UPDATE patient SET lifecycle_status = 'active' WHERE lifecycle_status = 'lapsed';
@@ -31,6 +33,8 @@ ALTER TABLE patient
   ADD COLUMN pronouns text,
   ADD COLUMN region text,
   ADD COLUMN country text CHECK (country ~ '^[A-Z]{2}$'),
+  ADD COLUMN phone_use text NOT NULL DEFAULT 'mobile' CHECK (phone_use IN ('home', 'work', 'mobile', 'other')),
+  ADD COLUMN email_use text NOT NULL DEFAULT 'home' CHECK (email_use IN ('home', 'work', 'mobile', 'other')),
   ADD COLUMN preferred_channel text CHECK (preferred_channel IN ('sms', 'email', 'phone', 'portal', 'mail')),
   ADD COLUMN quiet_hours_start time,
   ADD COLUMN quiet_hours_end time,
@@ -250,7 +254,7 @@ CREATE TABLE timeline_event (
   FOREIGN KEY (tenant_id, patient_id) REFERENCES patient (tenant_id, id),
   FOREIGN KEY (tenant_id, lead_id) REFERENCES lead (tenant_id, id)
 );
-CREATE INDEX timeline_event_patient_idx ON timeline_event (tenant_id, patient_id, occurred_at DESC, id DESC);
+CREATE INDEX timeline_event_patient_idx ON timeline_event (tenant_id, patient_id, occurred_at DESC, recorded_at DESC, id DESC);
 CREATE INDEX timeline_event_lead_idx ON timeline_event (tenant_id, lead_id, occurred_at DESC) WHERE lead_id IS NOT NULL;
 CREATE INDEX timeline_event_subject_idx ON timeline_event (tenant_id, subject_type, subject_id) WHERE subject_id IS NOT NULL;
 
