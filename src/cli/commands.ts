@@ -9,12 +9,14 @@ import { createTenant, findTenantBySlug, listTenants } from '../modules/tenants/
 
 export class UsageError extends Error {}
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 type Command = {
   summary: string;
   args: string;
   options: ParseArgsOptionsConfig;
-  run(values: Values, config: Config): Promise<number>;
+  /** The command takes arguments besides its options (a file name). */
+  positionals?: boolean;
+  run(values: Values, config: Config, positionals: string[]): Promise<number>;
 };
 
 function required(values: Values, name: string): string {
@@ -164,6 +166,27 @@ export const commands: Record<string, Command> = {
     },
   },
 
+  'duplicates scan': {
+    summary: "Scan a clinic's patients for likely duplicates and put them in the review queue",
+    args: '[--tenant SLUG]',
+    options: { tenant: { type: 'string' } },
+    async run(values, config) {
+      return withDatabase(config, async (database) => {
+        const tenant = await pickTenant(database, values.tenant as string | undefined);
+        const { scanTenantForDuplicates } = await import('../modules/duplicates/detect.ts');
+        const result = await scanTenantForDuplicates(
+          { db: database.db, tenantId: tenant.id, actor: { type: 'system', id: null } },
+          { onProgress: (done, total) => done % 10_000 === 0 && process.stderr.write(`  ${done}/${total} patients\n`) },
+        );
+        process.stdout.write(
+          `Scanned ${result.patients} patients of ${tenant.name} in ${(result.ms / 1000).toFixed(1)}s: ` +
+            `${result.pairsCompared} pairs compared, ${result.clear} clear and ${result.likely} likely duplicates.\n`,
+        );
+        return 0;
+      });
+    },
+  },
+
   'tenant create': {
     summary: 'Create a tenant (a clinic or clinic group)',
     args: '--name NAME [--slug SLUG] [--time-zone IANA_ZONE]',
@@ -178,6 +201,22 @@ export const commands: Record<string, Command> = {
         });
         process.stdout.write(`Created tenant ${tenant.name} (slug ${tenant.slug}, id ${tenant.id}, time zone ${tenant.time_zone}).\n`);
         return 0;
+      });
+    },
+  },
+
+  'import csv': {
+    summary: 'Import patients from a CSV file (rows matching an MRN or identifier update that patient)',
+    args: 'FILE [--tenant SLUG] [--dry-run] [--map "CSV Column=field,..."] [--date-format YYYY-MM-DD|MM/DD/YYYY|DD/MM/YYYY]',
+    options: { tenant: { type: 'string' }, 'dry-run': { type: 'boolean' }, map: { type: 'string', multiple: true }, 'date-format': { type: 'string' } },
+    positionals: true,
+    async run(values, config, positionals) {
+      const { readCsvImportArgs, runCsvImportCommand } = await import('../modules/import/cli.ts');
+      const usageError = (message: string) => new UsageError(message);
+      const input = readCsvImportArgs(values, positionals, usageError);
+      return withDatabase(config, async (database) => {
+        const tenant = await pickTenant(database, values.tenant as string | undefined);
+        return runCsvImportCommand(database, { ...input, tenantId: tenant.id, stdout: process.stdout, stderr: process.stderr }, usageError);
       });
     },
   },

@@ -19,10 +19,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const rest = argv.slice(twoWord ? 2 : 1);
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true });
-    void positionals;
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: Boolean(command.positionals), strict: true });
     const config = loadConfig();
-    return await command.run(values as Record<string, string | boolean | undefined>, config);
+    return await command.run(values as Record<string, string | boolean | string[] | undefined>, config, positionals);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n\n${usage(name)}`);

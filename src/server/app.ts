@@ -13,7 +13,17 @@ import {
 import { resolveApiToken, resolveSession, type AuthDeps } from '../modules/auth/service.ts';
 import { registerAuthRoutes, SESSION_COOKIE } from '../modules/auth/routes.ts';
 import { registerClinicRoutes } from '../modules/clinic/routes.ts';
+import { registerCustomFieldRoutes } from '../modules/custom-fields/routes.ts';
+import { registerDuplicateRoutes } from '../modules/duplicates/routes.ts';
+import { registerImportRoutes } from '../modules/import/routes.ts';
+import { registerLeadRoutes } from '../modules/leads/routes.ts';
 import { registerPatientRoutes } from '../modules/patients/routes.ts';
+import { registerSavedViewRoutes } from '../modules/saved-views/routes.ts';
+import { registerStaffRoutes } from '../modules/staff/routes.ts';
+import { registerSearchRoutes } from '../modules/search/routes.ts';
+import { registerTagRoutes } from '../modules/tags/routes.ts';
+import { registerTaskRoutes } from '../modules/tasks/routes.ts';
+import { registerTimelineRoutes } from '../modules/timeline/routes.ts';
 import { registerSystemRoutes } from '../modules/system/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
 import type { Config } from './config.ts';
@@ -136,6 +146,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAuthRoutes(app, { ...authDeps, config: deps.config });
   await registerClinicRoutes(app, deps);
   await registerPatientRoutes(app, deps);
+  await registerSearchRoutes(app, deps);
+  await registerTimelineRoutes(app, deps);
+  await registerTaskRoutes(app, deps);
+  await registerLeadRoutes(app, deps);
+  await registerTagRoutes(app, deps);
+  await registerCustomFieldRoutes(app, deps);
+  await registerSavedViewRoutes(app, deps);
+  await registerStaffRoutes(app, deps);
+  await registerImportRoutes(app, deps);
+  await registerDuplicateRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

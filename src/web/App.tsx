@@ -1,25 +1,55 @@
-import { useEffect } from 'react';
+import { lazy, Suspense, useEffect } from 'react';
+import type { ReactNode } from 'react';
 import { useAuth } from './auth/AuthContext.tsx';
 import { LoginPage } from './auth/LoginPage.tsx';
-import { FullPageError, FullPageLoader } from './common/FullPageStatus.tsx';
+import { canSeePatients } from './auth/roles.ts';
+import { FullPageError, FullPageLoader, PageLoader } from './common/FullPageStatus.tsx';
+import { NoAccessPage } from './common/NoAccessPage.tsx';
 import { NotFoundPage } from './common/NotFoundPage.tsx';
 import { AppFrame } from './layout/AppFrame.tsx';
 import { OverviewPage } from './overview/OverviewPage.tsx';
 import { PatientsPage } from './patients/PatientsPage.tsx';
-import { navigate, safeNextPath, useLocation } from './router.tsx';
+import { matchPath, navigate, safeNextPath, useLocation } from './router.tsx';
+
+// Pages past the list load on first visit, keeping the first screen's download small.
+const PatientPage = lazy(() => import('./patient/PatientPage.tsx').then((m) => ({ default: m.PatientPage })));
+const MyTasksPage = lazy(() => import('./tasks/MyTasksPage.tsx').then((m) => ({ default: m.MyTasksPage })));
+const LeadBoardPage = lazy(() => import('./leads/LeadBoardPage.tsx').then((m) => ({ default: m.LeadBoardPage })));
+const ImportPage = lazy(() => import('./import/ImportPage.tsx').then((m) => ({ default: m.ImportPage })));
+const DuplicateReviewPage = lazy(() => import('./duplicates/DuplicateReviewPage.tsx').then((m) => ({ default: m.DuplicateReviewPage })));
 
 const LOGIN_PATH = '/login';
 const AFTER_SIGN_IN = '/patients';
 
-function pageFor(pathname: string) {
-  switch (pathname) {
-    case '/':
-      return <OverviewPage />;
-    case '/patients':
-      return <PatientsPage />;
-    default:
-      return <NotFoundPage />;
+interface Route {
+  pattern: string;
+  /** Pages about individual patients, closed to roles that may not see them (marketing). */
+  patientData: boolean;
+  /** Only these roles, when the page is narrower than "staff who see patients". */
+  roles?: readonly string[];
+  render: (params: Record<string, string>) => ReactNode;
+}
+
+const ROUTES: Route[] = [
+  { pattern: '/', patientData: false, render: () => <OverviewPage /> },
+  { pattern: '/patients', patientData: true, render: () => <PatientsPage /> },
+  // Keyed by id so moving from one patient to another starts the page afresh.
+  { pattern: '/patients/:id', patientData: true, render: ({ id }) => <PatientPage key={id} patientId={id!} /> },
+  { pattern: '/tasks', patientData: true, render: () => <MyTasksPage /> },
+  { pattern: '/leads', patientData: true, render: () => <LeadBoardPage /> },
+  { pattern: '/duplicates', patientData: true, render: () => <DuplicateReviewPage /> },
+  { pattern: '/import', patientData: true, roles: ['admin', 'front_desk'], render: () => <ImportPage /> },
+];
+
+function pageFor(pathname: string, role: string): ReactNode {
+  for (const route of ROUTES) {
+    const params = matchPath(route.pattern, pathname);
+    if (!params) continue;
+    if (route.patientData && !canSeePatients(role)) return <NoAccessPage />;
+    if (route.roles && !route.roles.includes(role)) return <NoAccessPage />;
+    return route.render(params);
   }
+  return <NotFoundPage />;
 }
 
 /** The sign-in address, remembering a specific page asked for (the overview is not one). */
@@ -40,7 +70,7 @@ export function App() {
     state.status === 'signedOut' && !onLogin
       ? signInPathFor(location.href)
       : state.status === 'signedIn' && onLogin
-        ? safeNextPath(location.search.get('next'), AFTER_SIGN_IN)
+        ? safeNextPath(location.search.get('next'), canSeePatients(state.session.user.role) ? AFTER_SIGN_IN : '/')
         : null;
 
   useEffect(() => {
@@ -51,5 +81,11 @@ export function App() {
   if (state.status === 'unavailable') return <FullPageError error={state.error} onRetry={recheck} />;
   if (redirect) return <FullPageLoader label={onLogin ? 'Signing in…' : 'Redirecting to sign-in…'} />;
   if (onLogin) return <LoginPage />;
-  return <AppFrame pathname={location.pathname}>{pageFor(location.pathname)}</AppFrame>;
+  if (state.status !== 'signedIn') return <FullPageLoader label="Redirecting to sign-in…" />;
+  const role = state.session.user.role;
+  return (
+    <AppFrame pathname={location.pathname}>
+      <Suspense fallback={<PageLoader />}>{pageFor(location.pathname, role)}</Suspense>
+    </AppFrame>
+  );
 }

@@ -51,6 +51,47 @@ export function useLocation(): RouterLocation {
 }
 
 /**
+ * Matches a path against a pattern such as "/patients/:id"; returns the named segments, decoded,
+ * or null when the path does not fit. Segments are compared exactly; there are no wildcards.
+ */
+export function matchPath(pattern: string, pathname: string): Record<string, string> | null {
+  const want = pattern.split('/').filter(Boolean);
+  const have = pathname.split('/').filter(Boolean);
+  if (want.length !== have.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, segment] of want.entries()) {
+    const actual = have[i]!;
+    if (segment.startsWith(':')) {
+      try {
+        params[segment.slice(1)] = decodeURIComponent(actual);
+      } catch {
+        return null;
+      }
+    } else if (segment !== actual) {
+      return null;
+    }
+  }
+  return params;
+}
+
+/** The current path with some query parameters changed (null or '' removes one). */
+export function withSearch(location: Pick<RouterLocation, 'pathname' | 'search'>, changes: Record<string, string | null>): string {
+  const params = new URLSearchParams(location.search);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === '') params.delete(key);
+    else params.set(key, value);
+  }
+  const search = params.toString();
+  return search ? `${location.pathname}?${search}` : location.pathname;
+}
+
+/** Changes query parameters of the page being shown (reads the address as it is now, not as last rendered). */
+export function updateSearch(changes: Record<string, string | null>, options: NavigateOptions = {}): void {
+  const current = { pathname: window.location.pathname, search: new URLSearchParams(window.location.search) };
+  navigate(withSearch(current, changes), options);
+}
+
+/**
  * Only paths on this site are acceptable redirect targets after sign-in; anything else
  * (an absolute or protocol-relative URL) would make /login an open redirect.
  */

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserSkip, launchChromium, newPage } from '../helpers/browser.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const required = process.env.RAPPORT_REQUIRE_BROWSER === '1';
-const available = existsSync(CHROMIUM);
-if (!available && required) {
-  throw new Error(`Browser tests are required (RAPPORT_REQUIRE_BROWSER=1) but ${CHROMIUM} is missing: apt-get install -y chromium`);
-}
-const skip = available ? false : `Chromium not found at ${CHROMIUM}; install it with apt-get install -y chromium to run browser tests`;
-
-describe('web UI in Chromium', { skip }, () => {
+describe('web UI in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
   let browser: Browser;
   before(async () => {
     server = await startServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -28,9 +17,7 @@ describe('web UI in Chromium', { skip }, () => {
   });
 
   test('the demo administrator signs in, sees the patients list, and signs out', async () => {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, errors } = await newPage(browser);
     await page.goto(`${server.url}/patients`);
     await page.waitForURL(/\/login/);
 

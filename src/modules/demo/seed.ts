@@ -168,7 +168,8 @@ function syntheticPatient(faker: Faker, mrnNumber: number, now: Date): PatientRo
     language: faker.helpers.arrayElement(LANGUAGES),
     time_zone: faker.helpers.arrayElement(ZONES),
     lifecycle_status: 'active',
-    created_at: faker.date.past({ years: 4, refDate: now }).toISOString(),
+    // Registered in the last four years, and never before they were born.
+    created_at: new Date(Math.min(now.getTime(), Math.max(faker.date.past({ years: 4, refDate: now }).getTime(), birth.getTime() + 86_400_000))).toISOString(),
     region: 'MA',
     source_channel: source?.channel ?? null,
     source_campaign: source?.campaign ?? null,

@@ -306,8 +306,9 @@ for (const engine of engines()) {
       const again = await t.call<ErrorBody>('POST', '/api/patients', { ...john, givenName: 'Jon', phones: [{ value: '(413) 555-0101' }] });
       assert.equal(again.status, 409);
       assert.equal(again.body.error.code, 'possible_duplicate');
-      const matches = (again.body.error.details as { matches: Array<{ patientId: string; reasons: unknown[] }> }).matches;
+      const matches = (again.body.error.details as { matches: Array<{ patientId: string; reasons: unknown[]; patient: PatientSummary }> }).matches;
       assert.deepEqual(matches.map((m) => m.patientId), [first.body.id]);
+      assert.equal(matches[0]!.patient.birthDate, '1984-03-07', 'each match carries a list line to show');
       assert.ok(matches[0]!.reasons.length > 0, 'the reasons are shown');
       assert.equal(await t.count('patient'), 1, 'nothing stored until staff decide');
       const confirmed = await t.call<PatientRecord & { possibleDuplicates: string[] }>('POST', '/api/patients', { ...john, givenName: 'Jon', confirmNotDuplicate: true });

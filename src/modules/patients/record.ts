@@ -8,10 +8,10 @@ import type { PatientRecord } from './schema.ts';
 export const iso = (d: Date | string | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
 const hhmm = (t: string | null) => (t ? t.slice(0, 5) : null);
 
-/** SQL for the effective lifecycle: lapsed when an active patient's last kept visit is too old. */
+/** SQL for the effective lifecycle: lapsed when an active patient's last kept visit is too old and nothing is booked. */
 export function lifecycleSql(alias: string, now: Date) {
   return sql<LifecycleStatus>`patient_lifecycle(${sql.ref(`${alias}.lifecycle_status`)}, ${sql.ref(`${alias}.last_visit_at`)},
-    ${sql.ref(`${alias}.created_at`)}, (select t.lapsed_after_days from tenant t), ${now}::timestamptz)`;
+    ${sql.ref(`${alias}.created_at`)}, (select t.lapsed_after_days from tenant t), ${now}::timestamptz, ${nextAppointmentSql(alias, now)})`;
 }
 
 /** SQL for the start of the patient's next booked appointment after `now`. */

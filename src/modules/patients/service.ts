@@ -5,7 +5,8 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import { AppError, conflict, notFound } from '../../server/errors.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { diffSnapshots, editableSnapshot, loadPatientRecord } from './record.ts';
-import type { NewPatientBody, PatientRecord, PatientUpdateBody } from './schema.ts';
+import { summaryQuery, toSummary } from './list.ts';
+import type { NewPatientBody, PatientRecord, PatientSummary, PatientUpdateBody } from './schema.ts';
 import { validatePatientWrite, type ValidPatientWrite } from './validate.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,7 +58,8 @@ export async function registerPatient(
   const clear = matches.filter((m) => m.level === 'clear');
   if (clear.length && !body.confirmNotDuplicate) {
     await scope.audit({ action: 'patient.create', entityType: 'patient', outcome: 'denied', detail: { reason: 'possible_duplicate', matches: clear.map((m) => m.patientId) } });
-    throw possibleDuplicate(clear);
+    const lines = await summaryQuery(scope, options.now).where('p.id', 'in', clear.map((m) => m.patientId)).execute();
+    throw possibleDuplicate(clear.map((m) => ({ ...m, patient: lines.find((l) => l.id === m.patientId) ? toSummary(lines.find((l) => l.id === m.patientId)!) : null })));
   }
 
   const id = randomUUID();
@@ -239,7 +241,7 @@ async function insertOrConflict(work: () => Promise<void>): Promise<void> {
   }
 }
 
-function possibleDuplicate(matches: Array<{ patientId: string; score: number; reasons: unknown[] }>): AppError {
+function possibleDuplicate(matches: Array<{ patientId: string; score: number; reasons: unknown[]; patient: PatientSummary | null }>): AppError {
   const error = new AppError(
     409,
     'possible_duplicate',

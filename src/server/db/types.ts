@@ -90,6 +90,8 @@ export interface PatientTable {
   pronouns: string | null;
   region: string | null;
   country: string | null;
+  phone_use: Generated<ContactUse>;
+  email_use: Generated<ContactUse>;
   preferred_channel: PreferredChannel | null;
   /** 'HH:MM:SS' in the patient's own time zone. */
   quiet_hours_start: string | null;
@@ -110,9 +112,12 @@ export interface PatientTable {
   created_at: CreatedAt;
   updated_at: DefaultTimestamp;
   archived_at: NullableTimestamp;
+  /** Maintained by triggers (migration 0003): the keys patient search looks people up by. */
+  search_keys: ColumnType<string[], never, never>;
 }
 
 export type PreferredChannel = 'sms' | 'email' | 'phone' | 'portal' | 'mail';
+export type ContactUse = 'home' | 'work' | 'mobile' | 'other';
 
 export interface PatientIdentifierTable {
   tenant_id: string;
@@ -129,7 +134,7 @@ export interface PatientContactPointTable {
   patient_id: string;
   system: 'phone' | 'email';
   value: string;
-  use: Generated<'home' | 'work' | 'mobile' | 'other'>;
+  use: Generated<ContactUse>;
   rank: Generated<number>;
   created_at: CreatedAt;
 }
@@ -295,6 +300,44 @@ export interface SavedViewTable {
   created_at: CreatedAt;
 }
 
+/** Blocking keys for duplicate detection, kept by triggers (migration 0004); never written by code. */
+export interface PatientMatchKeyTable {
+  tenant_id: string;
+  patient_id: string;
+  source: 'patient' | 'contact_point' | 'identifier';
+  source_id: string;
+  key: string;
+}
+
+export type ImportRunStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface ImportRunTable {
+  tenant_id: string;
+  id: Generated<string>;
+  filename: string;
+  mapping: ColumnType<Record<string, string>, string, string>;
+  options: ColumnType<Record<string, unknown>, string | undefined, string>;
+  dry_run: boolean;
+  status: Generated<ImportRunStatus>;
+  total_rows: number;
+  processed_rows: Generated<number>;
+  created: Generated<number>;
+  updated: Generated<number>;
+  unchanged: Generated<number>;
+  failed: Generated<number>;
+  sent_to_review: Generated<number>;
+  problems: ColumnType<unknown[], string | undefined, string>;
+  problem_count: Generated<number>;
+  warnings: ColumnType<string[], string | undefined, string>;
+  error: string | null;
+  /** The file, until the run ends. */
+  csv: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+}
+
 export interface RateLimitCounterTable {
   key: string;
   window_start: Timestamp;
@@ -403,6 +446,8 @@ export interface DB {
   patient_merge: PatientMergeTable;
   saved_view: SavedViewTable;
   rate_limit_counter: RateLimitCounterTable;
+  patient_match_key: PatientMatchKeyTable;
+  import_run: ImportRunTable;
 }
 
 export type Patient = Selectable<PatientTable>;

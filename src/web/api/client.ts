@@ -5,13 +5,16 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly fields: FieldProblem[];
+  /** Structured facts some errors carry (the likely matches of a possible_duplicate ...). */
+  readonly details: unknown;
 
-  constructor(status: number, code: string, message: string, fields: FieldProblem[] = []) {
+  constructor(status: number, code: string, message: string, fields: FieldProblem[] = [], details?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields;
+    this.details = details;
   }
 }
 
@@ -89,10 +92,15 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   if (response.ok) return payload as T;
 
   const error = isErrorBody(payload)
-    ? new ApiError(response.status, payload.error.code, payload.error.message, payload.error.fields)
+    ? new ApiError(response.status, payload.error.code, payload.error.message, payload.error.fields, payload.error.details)
     : new ApiError(response.status, 'http_error', `The server answered with status ${response.status}.`);
   if (response.status === 401 && redirectOnUnauthenticated) onUnauthenticated?.();
   throw error;
+}
+
+/** Whether an error is the API refusing with this stable code (e.g. 'version_conflict'). */
+export function hasErrorCode(error: unknown, code: string): error is ApiError {
+  return error instanceof ApiError && error.code === code;
 }
 
 export function isAbortError(error: unknown): boolean {

@@ -1,5 +1,5 @@
 import { apiRequest } from './client.ts';
-import type { ClinicOverview, PatientPage, Session } from './types.ts';
+import type { ClinicOverview, Session } from './types.ts';
 
 export const signIn = (email: string, password: string): Promise<Session> =>
   apiRequest<Session>('/api/auth/login', {
@@ -16,15 +16,3 @@ export const fetchSession = (signal?: AbortSignal): Promise<Session> =>
 
 export const fetchClinicOverview = (signal?: AbortSignal): Promise<ClinicOverview> =>
   apiRequest<ClinicOverview>('/api/clinic/overview', { signal });
-
-export interface PatientSearch {
-  q: string;
-  limit: number;
-  cursor: string | null;
-}
-
-export const fetchPatients = (search: PatientSearch, signal?: AbortSignal): Promise<PatientPage> =>
-  apiRequest<PatientPage>('/api/patients', {
-    query: { q: search.q.trim(), limit: search.limit, cursor: search.cursor },
-    signal,
-  });

@@ -34,6 +34,7 @@ export interface ClinicOverview {
 
 export type LifecycleStatus = 'lead' | 'active' | 'lapsed' | 'inactive' | 'deceased';
 
+/** One line of the patient list: enough to tell two John Smiths apart. */
 export interface PatientListItem {
   id: string;
   mrn: string | null;
@@ -45,7 +46,11 @@ export interface PatientListItem {
   sex: string | null;
   phone: string | null;
   email: string | null;
+  city: string | null;
   lifecycleStatus: LifecycleStatus;
+  /** Tag names, in name order. */
+  tags: string[];
+  sourceChannel: string | null;
   /** ISO 8601 instant. */
   lastVisitAt: string | null;
   /** ISO 8601 instant. */
@@ -63,5 +68,5 @@ export interface FieldProblem {
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: FieldProblem[] };
+  error: { code: string; message: string; fields?: FieldProblem[]; details?: unknown };
 }

@@ -7,6 +7,14 @@ const ROLE_LABELS: Record<string, string> = {
   marketing: 'Marketing',
 };
 
+/** Roles that work with individual patients; marketing sees aggregates and segments only (as the API enforces). */
+const PATIENT_ROLES = new Set<string>(['admin', 'clinician', 'front_desk']);
+
+/** Whether the role may open patient records, tasks, leads and the duplicate queue. */
+export function canSeePatients(role: SessionUser['role']): boolean {
+  return PATIENT_ROLES.has(role);
+}
+
 /** The role as the clinic calls it; an unknown role is shown readably rather than hidden. */
 export function roleLabel(role: SessionUser['role']): string {
   return ROLE_LABELS[role] ?? role.replace(/_/g, ' ').replace(/^\w/, (c) => c.toUpperCase());

@@ -25,3 +25,12 @@ export function FullPageError({ error, onRetry }: { error: unknown; onRetry: () 
     </Center>
   );
 }
+
+/** Inside the frame, while a page's code arrives. */
+export function PageLoader() {
+  return (
+    <Center mih={240} role="status" aria-label="Loading the page">
+      <Loader color="teal" size="sm" />
+    </Center>
+  );
+}

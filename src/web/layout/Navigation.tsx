@@ -1,32 +1,27 @@
-import { Badge, NavLink, Stack, Text } from '@mantine/core';
-import {
-  IconCalendarEvent,
-  IconChartBar,
-  IconLayoutDashboard,
-  IconMessages,
-  IconSpeakerphone,
-  IconUsers,
-} from '@tabler/icons-react';
+import { NavLink, Stack } from '@mantine/core';
+import { IconArrowMerge, IconChecklist, IconFileImport, IconLayoutDashboard, IconTargetArrow, IconUsers } from '@tabler/icons-react';
 import type { Icon } from '@tabler/icons-react';
+import { useSession } from '../auth/AuthContext.tsx';
+import { canSeePatients } from '../auth/roles.ts';
 import { Link } from '../router.tsx';
 
 interface Section {
   label: string;
   href: string;
   icon: Icon;
+  /** Only for roles that work with individual patients (the API refuses the rest). */
+  patientData: boolean;
+  /** Only these roles, when narrower than "staff who see patients". */
+  roles?: readonly string[];
 }
 
 const SECTIONS: Section[] = [
-  { label: 'Overview', href: '/', icon: IconLayoutDashboard },
-  { label: 'Patients', href: '/patients', icon: IconUsers },
-];
-
-/** Parts of the product not in the web app yet; listed so the shape of Rapport is visible. */
-const UPCOMING: Omit<Section, 'href'>[] = [
-  { label: 'Schedule', icon: IconCalendarEvent },
-  { label: 'Messages', icon: IconMessages },
-  { label: 'Campaigns', icon: IconSpeakerphone },
-  { label: 'Analytics', icon: IconChartBar },
+  { label: 'Overview', href: '/', icon: IconLayoutDashboard, patientData: false },
+  { label: 'Patients', href: '/patients', icon: IconUsers, patientData: true },
+  { label: 'My tasks', href: '/tasks', icon: IconChecklist, patientData: true },
+  { label: 'Leads', href: '/leads', icon: IconTargetArrow, patientData: true },
+  { label: 'Duplicates', href: '/duplicates', icon: IconArrowMerge, patientData: true },
+  { label: 'Import', href: '/import', icon: IconFileImport, patientData: true, roles: ['admin', 'front_desk'] },
 ];
 
 function isActive(href: string, pathname: string): boolean {
@@ -34,9 +29,11 @@ function isActive(href: string, pathname: string): boolean {
 }
 
 export function Navigation({ pathname, onNavigate }: { pathname: string; onNavigate?: () => void }) {
+  const { user } = useSession();
+  const sections = SECTIONS.filter((s) => (!s.patientData || canSeePatients(user.role)) && (!s.roles || s.roles.includes(user.role)));
   return (
     <Stack component="nav" aria-label="Main" gap={2}>
-      {SECTIONS.map(({ label, href, icon: SectionIcon }) => {
+      {sections.map(({ label, href, icon: SectionIcon }) => {
         const active = isActive(href, pathname);
         return (
           <NavLink
@@ -53,26 +50,6 @@ export function Navigation({ pathname, onNavigate }: { pathname: string; onNavig
           />
         );
       })}
-
-      <Text fz="xs" fw={600} c="dimmed" tt="uppercase" mt="lg" mb={4} px="sm" style={{ letterSpacing: 0.5 }}>
-        Coming soon
-      </Text>
-      {UPCOMING.map(({ label, icon: SectionIcon }) => (
-        <NavLink
-          key={label}
-          component="div"
-          label={label}
-          disabled
-          aria-disabled
-          leftSection={<SectionIcon size={20} stroke={1.6} aria-hidden />}
-          rightSection={
-            <Badge size="xs" variant="light" color="gray" radius="sm">
-              soon
-            </Badge>
-          }
-          style={{ borderRadius: 'var(--mantine-radius-md)' }}
-        />
-      ))}
     </Stack>
   );
 }

@@ -4,6 +4,7 @@ import { IconCalendarEvent, IconCalendarTime, IconMapPin, IconStethoscope, IconU
 import { fetchClinicOverview } from '../api/endpoints.ts';
 import type { ClinicOverview } from '../api/types.ts';
 import { useSession } from '../auth/AuthContext.tsx';
+import { canSeePatients } from '../auth/roles.ts';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
 import { PageHeader } from '../common/PageHeader.tsx';
 import { useApiQuery } from '../common/useApiQuery.ts';
@@ -77,9 +78,11 @@ export function OverviewPage() {
                 icon={IconUsers}
                 color="blue"
                 footer={
-                  <Anchor component={Link} href="/patients" fz="sm" fw={500} mt="xs" display="inline-block">
-                    Find a patient →
-                  </Anchor>
+                  canSeePatients(user.role) ? (
+                    <Anchor component={Link} href="/patients" fz="sm" fw={500} mt="xs" display="inline-block">
+                      Find a patient →
+                    </Anchor>
+                  ) : undefined
                 }
               />
               <StatCard

@@ -9,7 +9,17 @@ const LIFECYCLE: Record<LifecycleStatus, { label: string; color: string; descrip
   deceased: { label: 'Deceased', color: 'dark', description: 'Do not contact' },
 };
 
-export function LifecycleBadge({ status }: { status: LifecycleStatus }) {
+/** The statuses as options of a select, in the order a patient moves through them. */
+export const LIFECYCLE_OPTIONS = (Object.keys(LIFECYCLE) as LifecycleStatus[]).map((value) => ({
+  value,
+  label: LIFECYCLE[value].label,
+}));
+
+export function lifecycleLabel(status: string): string {
+  return (LIFECYCLE as Record<string, { label: string } | undefined>)[status]?.label ?? status;
+}
+
+export function LifecycleBadge({ status, size }: { status: LifecycleStatus; size?: 'sm' | 'md' | 'lg' }) {
   const known = LIFECYCLE[status] as (typeof LIFECYCLE)[LifecycleStatus] | undefined;
   const { label, color, description } = known ?? { label: status, color: 'gray', description: '' };
   return (
@@ -19,6 +29,7 @@ export function LifecycleBadge({ status }: { status: LifecycleStatus }) {
       radius="sm"
       tt="none"
       fw={600}
+      size={size}
       miw="max-content"
       title={description || undefined}
     >

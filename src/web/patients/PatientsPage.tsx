@@ -1,12 +1,17 @@
-import { useEffect, useState } from 'react';
-import { Button, Center, CloseButton, Group, Loader, Paper, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { IconSearch } from '@tabler/icons-react';
+import { useEffect, useMemo, useState } from 'react';
+import { Badge, Button, Center, CloseButton, Collapse, Group, Loader, Paper, Stack, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
+import { IconAdjustmentsHorizontal, IconSearch, IconUserPlus } from '@tabler/icons-react';
+import { useTags } from '../catalog/useTags.ts';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
 import { PageHeader } from '../common/PageHeader.tsx';
 import { usePageTitle } from '../common/usePageTitle.ts';
-import { navigate, useLocation } from '../router.tsx';
+import { navigate, updateSearch, useLocation } from '../router.tsx';
+import { activeFilterCount, CLEARED_FILTERS, filterKey, readFilters } from './filters.ts';
+import { NewPatientModal } from './NewPatientModal.tsx';
+import { PatientFilterBar } from './PatientFilterBar.tsx';
 import { PatientsTable } from './PatientsTable.tsx';
+import { SavedViewsMenu } from './SavedViewsMenu.tsx';
 import { usePatientList } from './usePatientList.ts';
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -14,29 +19,39 @@ const SEARCH_DEBOUNCE_MS = 250;
 function summary(count: number, more: boolean, query: string): string {
   const noun = count === 1 ? 'patient' : 'patients';
   if (count === 0) return '';
-  const base = query ? `${count}${more ? '+' : ''} ${noun} matching “${query}”` : `Showing ${count} ${noun}`;
+  if (query) return `${count} best ${count === 1 ? 'match' : 'matches'} for “${query}”, closest first`;
+  const base = `Showing ${count} ${noun}`;
   return more ? `${base}, more below` : base;
 }
 
-/** Find a patient: search-as-you-type over name, phone, email and MRN. */
+/** Find a patient: one search box (typos welcome), filters, saved views, and registering someone new. */
 export function PatientsPage() {
   usePageTitle('Patients');
   const location = useLocation();
-  // The URL holds the search, so a reload, a shared link or Back keeps it.
-  const query = (location.search.get('q') ?? '').trim();
+  // The address holds the search and filters, so a reload, a shared link, Back or a saved view keeps them.
+  const filters = readFilters(location.search);
+  const key = filterKey({ ...filters });
+  const query = filters.q ?? '';
   const [input, setInput] = useState(query);
   const [debounced] = useDebouncedValue(input, SEARCH_DEBOUNCE_MS);
-  const list = usePatientList(query);
+  const list = usePatientList(key);
+  const tags = useTags();
+  const filterCount = activeFilterCount(filters);
+  const [filtersOpen, filterPanel] = useDisclosure(filterCount > 0);
+  const [creating, createModal] = useDisclosure(false);
+  const tagColors = useMemo(
+    () => new Map(tags.status === 'success' ? tags.data.items.map((t) => [t.name.toLowerCase(), t.color] as const) : []),
+    [tags],
+  );
 
   useEffect(() => {
-    const q = debounced.trim();
-    navigate(q ? `/patients?q=${encodeURIComponent(q)}` : '/patients', { replace: true });
+    updateSearch({ q: debounced.trim() || null }, { replace: true });
   }, [debounced]);
 
-  // The URL changed from outside the box (Back, the Patients link): show what is searched.
+  // The address changed from outside the box (Back, a saved view, the Patients link): show what is searched.
   useEffect(() => {
     setInput((current) => (current.trim() === query ? current : query));
-    // Only a change of the URL should do this, not typing.
+    // Only a change of the address should do this, not typing.
   }, [query]);
 
   const searching = list.refreshing && !list.initialLoading;
@@ -48,35 +63,72 @@ export function PatientsPage() {
 
   return (
     <Stack gap="md" maw={1400}>
-      <PageHeader title="Patients" description="Find anyone the clinic cares for, and see when they are next in." />
+      <PageHeader
+        title="Patients"
+        description="Find anyone the clinic cares for, and see when they are next in."
+        actions={
+          <Button leftSection={<IconUserPlus size={18} aria-hidden />} onClick={createModal.open}>
+            New patient
+          </Button>
+        }
+      />
 
       <Paper withBorder radius="md" p={0} style={{ overflow: 'hidden' }}>
-        <Group p="md" gap="md" justify="space-between" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
-          <TextInput
-            aria-label="Search patients"
-            placeholder="Search by name, phone, email or MRN"
-            value={input}
-            onChange={(event) => setInput(event.currentTarget.value)}
-            onKeyDown={(event) => {
-              if (event.key === 'Escape') setInput('');
-            }}
-            leftSection={<IconSearch size={16} aria-hidden />}
-            rightSection={rightSection}
-            rightSectionPointerEvents="all"
-            w={{ base: '100%', sm: 420 }}
-            autoFocus
-          />
+        <Stack p="md" gap="md" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+          <Group gap="sm" justify="space-between">
+            <Group gap="sm" style={{ flex: 1 }}>
+              <TextInput
+                aria-label="Search patients"
+                placeholder="Name, phone, email, date of birth or MRN"
+                value={input}
+                onChange={(event) => setInput(event.currentTarget.value)}
+                onKeyDown={(event) => {
+                  if (event.key === 'Escape') setInput('');
+                }}
+                leftSection={<IconSearch size={16} aria-hidden />}
+                rightSection={rightSection}
+                rightSectionPointerEvents="all"
+                w={{ base: '100%', sm: 440 }}
+                autoFocus
+              />
+              <Button
+                variant={filtersOpen ? 'light' : 'default'}
+                leftSection={<IconAdjustmentsHorizontal size={16} aria-hidden />}
+                rightSection={filterCount ? <Badge size="xs" circle>{filterCount}</Badge> : null}
+                onClick={filterPanel.toggle}
+                aria-expanded={filtersOpen}
+              >
+                Filters
+              </Button>
+            </Group>
+            <SavedViewsMenu filters={filters} onPick={(picked) => navigate(`/patients?${filterKey(picked)}`)} />
+          </Group>
+          <Collapse expanded={filtersOpen}>
+            <PatientFilterBar
+              filters={filters}
+              tags={tags.status === 'success' ? tags.data.items : []}
+              onChange={(changes) => updateSearch(changes)}
+              onClear={() => updateSearch(CLEARED_FILTERS)}
+            />
+          </Collapse>
           <Text fz="sm" c="dimmed" aria-live="polite">
             {list.initialLoading || list.error ? '' : summary(list.items.length, list.nextCursor !== null, query)}
           </Text>
-        </Group>
+        </Stack>
 
         {list.error ? (
           <Stack p="md">
             <ErrorAlert title="Patients could not be loaded" error={list.error} onRetry={list.retry} />
           </Stack>
         ) : (
-          <PatientsTable items={list.items} loading={list.initialLoading} refreshing={list.refreshing} query={query} />
+          <PatientsTable
+            items={list.items}
+            loading={list.initialLoading}
+            refreshing={list.refreshing}
+            query={query}
+            filtered={filterCount > 0}
+            tagColors={tagColors}
+          />
         )}
       </Paper>
 
@@ -90,6 +142,7 @@ export function PatientsPage() {
           </Button>
         </Center>
       )}
+      <NewPatientModal opened={creating} onClose={createModal.close} />
     </Stack>
   );
 }

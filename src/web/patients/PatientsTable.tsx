@@ -1,9 +1,9 @@
 import { Box, EmptyState, Skeleton, Table, VisuallyHidden } from '@mantine/core';
-import { IconUserSearch, IconUsers } from '@tabler/icons-react';
+import { IconFilterOff, IconUserSearch, IconUsers } from '@tabler/icons-react';
 import type { PatientListItem } from '../api/types.ts';
 import { PatientRow } from './PatientRow.tsx';
 
-const COLUMNS = ['Name', 'Date of birth', 'Phone', 'Email', 'MRN', 'Status', 'Next appointment'] as const;
+const COLUMNS = ['Name', 'Date of birth', 'Contact', 'City', 'Tags', 'Status', 'Next appointment'] as const;
 const SKELETON_ROWS = 8;
 
 interface PatientsTableProps {
@@ -11,6 +11,10 @@ interface PatientsTableProps {
   loading: boolean;
   refreshing: boolean;
   query: string;
+  /** Whether filters besides the search narrow the list (changes what "nothing found" says). */
+  filtered: boolean;
+  /** Tag colours by lower-case name. */
+  tagColors: ReadonlyMap<string, string>;
 }
 
 function SkeletonRows() {
@@ -25,11 +29,17 @@ function SkeletonRows() {
   ));
 }
 
-function NoPatients({ query }: { query: string }) {
+function NoPatients({ query, filtered }: { query: string; filtered: boolean }) {
   return (
     <Table.Tr>
       <Table.Td colSpan={COLUMNS.length} py="xl">
-        {query ? (
+        {filtered ? (
+          <EmptyState
+            icon={<IconFilterOff aria-hidden />}
+            title={query ? `Nobody matches “${query}” with these filters` : 'Nobody matches these filters'}
+            description="Loosen or clear the filters to see more patients."
+          />
+        ) : query ? (
           <EmptyState
             icon={<IconUserSearch aria-hidden />}
             title={`Nobody matches “${query}”`}
@@ -69,7 +79,7 @@ function LoadingTable() {
   return (
     <Box role="status">
       <VisuallyHidden>Loading the patient list…</VisuallyHidden>
-      <Table.ScrollContainer minWidth={960} aria-hidden>
+      <Table.ScrollContainer minWidth={1000} aria-hidden>
         <Table verticalSpacing="sm" horizontalSpacing="md">
           <HeaderRow />
           <Table.Tbody>
@@ -82,11 +92,11 @@ function LoadingTable() {
 }
 
 /** The patient list; while a new search runs, the previous rows stay, dimmed. */
-export function PatientsTable({ items, loading, refreshing, query }: PatientsTableProps) {
+export function PatientsTable({ items, loading, refreshing, query, filtered, tagColors }: PatientsTableProps) {
   if (loading) return <LoadingTable />;
 
   return (
-    <Table.ScrollContainer minWidth={960}>
+    <Table.ScrollContainer minWidth={1000}>
       <Table
         aria-label="Patients"
         aria-busy={refreshing}
@@ -98,9 +108,9 @@ export function PatientsTable({ items, loading, refreshing, query }: PatientsTab
         <HeaderRow />
         <Table.Tbody>
           {items.length === 0 ? (
-            <NoPatients query={query} />
+            <NoPatients query={query} filtered={filtered} />
           ) : (
-            items.map((patient) => <PatientRow key={patient.id} patient={patient} />)
+            items.map((patient) => <PatientRow key={patient.id} patient={patient} tagColors={tagColors} />)
           )}
         </Table.Tbody>
       </Table>

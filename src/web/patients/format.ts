@@ -70,3 +70,59 @@ export function formatListName(patient: { givenName: string; familyName: string 
   if (family && given) return `${family}, ${given}`;
   return family || given || 'Unnamed patient';
 }
+
+/** "Ana Lima": given name first, as people are addressed. */
+export function formatFullName(patient: { givenName: string; familyName: string }): string {
+  return `${patient.givenName.trim()} ${patient.familyName.trim()}`.trim() || 'Unnamed patient';
+}
+
+/** "+1 413-555-0188" for North American numbers in E.164; other numbers as stored. */
+export function formatPhone(e164: string): string {
+  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(e164);
+  return nanp ? `+1 ${nanp[1]}-${nanp[2]}-${nanp[3]}` : e164;
+}
+
+const languageNames = new Intl.DisplayNames(undefined, { type: 'language' });
+
+/** "Spanish (Mexico)" for "es-MX"; the tag itself when the browser does not know it. */
+export function languageName(tag: string): string {
+  try {
+    return languageNames.of(tag) ?? tag;
+  } catch {
+    return tag;
+  }
+}
+
+const SEX_LABELS: Record<string, string> = { female: 'Female', male: 'Male', other: 'Other', unknown: 'Unknown' };
+
+export function sexLabel(sex: string): string {
+  return SEX_LABELS[sex] ?? sex;
+}
+
+const CHANNEL_LABELS: Record<string, string> = { sms: 'Text message', email: 'Email', phone: 'Phone call', portal: 'Portal message', mail: 'Letter' };
+
+export function channelLabel(channel: string): string {
+  return CHANNEL_LABELS[channel] ?? channel;
+}
+
+const agoFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto', style: 'long' });
+
+/** "5 minutes ago", "yesterday", "3 weeks ago": for when something happened. */
+export function formatAgo(iso: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return 'just now';
+  if (abs < 3600) return agoFormat.format(Math.round(seconds / 60), 'minute');
+  if (abs < 86_400) return agoFormat.format(Math.round(seconds / 3600), 'hour');
+  if (abs < 7 * 86_400) return agoFormat.format(Math.round(seconds / 86_400), 'day');
+  if (abs < 60 * 86_400) return agoFormat.format(Math.round(seconds / (7 * 86_400)), 'week');
+  if (abs < 365 * 86_400) return agoFormat.format(Math.round(seconds / (30 * 86_400)), 'month');
+  return agoFormat.format(Math.round(seconds / (365 * 86_400)), 'year');
+}
+
+/** "MRN 0012345", or the MRN alone when it already says so ("MRN0100001"). */
+export function formatMrn(mrn: string): string {
+  return /^mrn/i.test(mrn) ? mrn : `MRN ${mrn}`;
+}

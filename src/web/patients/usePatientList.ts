@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isAbortError } from '../api/client.ts';
-import { fetchPatients } from '../api/endpoints.ts';
+import { fetchPatients, type PatientFilters } from '../api/patients.ts';
 import type { PatientListItem } from '../api/types.ts';
 
 export const PAGE_SIZE = 50;
@@ -33,8 +33,14 @@ function appendNew(existing: PatientListItem[], page: PatientListItem[]): Patien
   return existing.concat(page.filter((p) => !seen.has(p.id)));
 }
 
-/** The patient list for a search, one page at a time (cursor paging). */
-export function usePatientList(query: string) {
+const filtersOf = (key: string): PatientFilters => Object.fromEntries(new URLSearchParams(key));
+
+/**
+ * The patient list for a search and filters, one page at a time (cursor paging; a search with q
+ * comes ranked, in one page). `key` is the filters as a canonical query string (see filterKey), so
+ * equal filters never load twice.
+ */
+export function usePatientList(key: string) {
   const [state, setState] = useState<PatientListState>(START);
   const [attempt, setAttempt] = useState(0);
   // Bumped for every new first-page load so a late "load more" answer for an old query is dropped.
@@ -46,7 +52,7 @@ export function usePatientList(query: string) {
     const current = ++generation.current;
     moreController.current?.abort();
     setState((s) => ({ ...s, refreshing: true, error: null, loadingMore: false, loadMoreError: null }));
-    fetchPatients({ q: query, limit: PAGE_SIZE, cursor: null }, controller.signal).then(
+    fetchPatients(filtersOf(key), { limit: PAGE_SIZE, cursor: null }, controller.signal).then(
       (page) => {
         if (current !== generation.current) return;
         setState({ ...START, items: page.items, nextCursor: page.nextCursor, initialLoading: false });
@@ -57,7 +63,7 @@ export function usePatientList(query: string) {
       },
     );
     return () => controller.abort();
-  }, [query, attempt]);
+  }, [key, attempt]);
 
   useEffect(() => () => moreController.current?.abort(), []);
 
@@ -68,7 +74,7 @@ export function usePatientList(query: string) {
     const controller = new AbortController();
     moreController.current = controller;
     setState((s) => ({ ...s, loadingMore: true, loadMoreError: null }));
-    fetchPatients({ q: query, limit: PAGE_SIZE, cursor }, controller.signal).then(
+    fetchPatients(filtersOf(key), { limit: PAGE_SIZE, cursor }, controller.signal).then(
       (page) => {
         if (current !== generation.current) return;
         setState((s) => ({ ...s, items: appendNew(s.items, page.items), nextCursor: page.nextCursor, loadingMore: false }));
@@ -78,7 +84,7 @@ export function usePatientList(query: string) {
         setState((s) => ({ ...s, loadingMore: false, loadMoreError: error }));
       },
     );
-  }, [query, state.nextCursor, state.loadingMore]);
+  }, [key, state.nextCursor, state.loadingMore]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
 

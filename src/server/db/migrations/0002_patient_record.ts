@@ -59,13 +59,15 @@ CREATE INDEX patient_phone_idx ON patient (tenant_id, phone);
 CREATE INDEX patient_birth_date_idx ON patient (tenant_id, birth_date);
 
 -- The effective lifecycle: an active patient whose last kept visit (or, without one, whose
--- registration) is older than the tenant's threshold is lapsed.
+-- registration) is older than the tenant's threshold, and who has nothing booked, is lapsed.
 CREATE FUNCTION patient_lifecycle(status text, last_visit_at timestamptz, created_at timestamptz,
-                                  lapsed_after_days integer, at timestamptz) RETURNS text
+                                  lapsed_after_days integer, at timestamptz,
+                                  next_visit_at timestamptz DEFAULT NULL) RETURNS text
   LANGUAGE sql IMMUTABLE
   AS $fn$
     SELECT CASE
-      WHEN status = 'active' AND coalesce(last_visit_at, created_at) < at - make_interval(days => lapsed_after_days)
+      WHEN status = 'active' AND next_visit_at IS NULL
+           AND coalesce(last_visit_at, created_at) < at - make_interval(days => lapsed_after_days)
         THEN 'lapsed'
       ELSE status
     END
