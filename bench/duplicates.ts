@@ -194,7 +194,7 @@ try {
     const tenantId = (await database.db.selectFrom('tenant').select('id').executeTakeFirstOrThrow()).id;
     const context = { tenantId, actor: { type: 'system', id: null } as const };
     const people = await withTenant(database.db, context, (s) =>
-      s.tx.selectFrom('patient').select(['id', 'mrn', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'address_line', 'city', 'postal_code']).execute(),
+      s.tx.selectFrom('patient').select(['id', 'mrn', 'given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'address_line', 'city', 'postal_code']).orderBy('id').execute(),
     );
     const planted = plant(people);
     const started = performance.now();
@@ -207,7 +207,10 @@ try {
     });
     console.log(`planted ${DUPLICATES} duplicates and ${NEGATIVES} look-alikes in ${Math.round(performance.now() - started)} ms`);
 
-    const scan = await scanTenantForDuplicates({ db: database.db, ...context });
+    const scan = await scanTenantForDuplicates(
+      { db: database.db, ...context },
+      { onProgress: (done, total) => done % 20_000 === 0 && process.stderr.write(`  scanned ${done}/${total}\n`) },
+    );
     console.log(`scan: ${scan.patients} patients, ${scan.pairsCompared} pairs compared, in ${(scan.ms / 1000).toFixed(1)} s`);
     const found = await withTenant(database.db, context, (s) =>
       s.tx.selectFrom('duplicate_candidate').select(['patient_a', 'patient_b', 'score', 'reasons']).execute(),

@@ -1,6 +1,7 @@
 import { purgeExpiredCredentials, type AuthDeps } from '../modules/auth/service.ts';
 import { purgeRateLimitCounters } from '../server/http/rate-limit.ts';
 import { runImportJob } from '../modules/import/job.ts';
+import { refreshStatistics } from '../server/db/maintenance.ts';
 
 export type JobDeps = AuthDeps;
 
@@ -13,4 +14,8 @@ export const jobHandlers = {
     rateLimitCounters: await purgeRateLimitCounters(deps.db, new Date(deps.clock().getTime() - 24 * 3600_000)),
   }),
   'import.run': runImportJob,
+  'housekeeping.refresh-statistics': async (deps) => {
+    await refreshStatistics(deps.db);
+    return { analyzed: true };
+  },
 } satisfies Record<string, JobHandler>;

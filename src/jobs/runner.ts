@@ -23,7 +23,11 @@ export type JobRunnerOptions = {
 };
 
 /** Recurring work, in cron syntax (UTC). */
-const SCHEDULES: Array<{ name: JobName; cron: string }> = [{ name: 'housekeeping.purge-credentials', cron: '17 * * * *' }];
+const SCHEDULES: Array<{ name: JobName; cron: string }> = [
+  { name: 'housekeeping.purge-credentials', cron: '17 * * * *' },
+  // PGlite has no autovacuum: without this its planner works from no statistics at all.
+  { name: 'housekeeping.refresh-statistics', cron: '41 * * * *' },
+];
 
 /**
  * Starts pg-boss on Rapport's database: on PGlite through the shared instance (PGlite serialises
@@ -46,7 +50,9 @@ export async function startJobRunner(options: JobRunnerOptions): Promise<JobQueu
   await boss.start();
 
   for (const name of Object.keys(jobHandlers) as JobName[]) {
-    await boss.createQueue(name, { retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    // An import of a large file may run for a long time; it resumes from its last batch if retried.
+    const expireInSeconds = name === 'import.run' ? 6 * 3600 : 15 * 60;
+    await boss.createQueue(name, { retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds });
   }
   if (options.work) {
     for (const [name, handler] of Object.entries(jobHandlers) as Array<[JobName, JobHandler]>) {

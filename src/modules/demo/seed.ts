@@ -1,6 +1,7 @@
 import { Faker, en_US, en } from '@faker-js/faker';
 import { sql, type Kysely } from 'kysely';
 import { DateTime } from 'luxon';
+import { refreshStatistics } from '../../server/db/maintenance.ts';
 import { withTenant } from '../../server/db/scope.ts';
 import type { AppointmentStatus, DB, StoredLifecycleStatus } from '../../server/db/types.ts';
 import { ensureClinicStructure, type ClinicStructure } from './clinic.ts';
@@ -129,6 +130,7 @@ export async function seedPatients(db: Kysely<DB>, options: SeedOptions): Promis
     appointments += visits.length;
     options.onProgress?.(done + size, options.patients);
   }
+  await refreshStatistics(db);
   return { patients: options.patients, appointments };
 }
 

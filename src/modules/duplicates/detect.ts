@@ -5,9 +5,10 @@ import { keysOfPatients, loadMatchRecords, orderedPair, patientsByKey } from './
 import { scorePair, type MatchLevel, type MatchReason, type MatchRecord } from './score.ts';
 
 /**
- * Finding likely duplicates: blocking in SQL (patients sharing a key in patient_match_key: a
- * phonetic name key, the birth date with day and month in either order, a phone, an email, the MRN
- * or an identifier), then scoring each candidate in JS (score.ts). Archived and merged patients are
+ * Finding likely duplicates: blocking in SQL (patients sharing a key in patient_match_key, migration
+ * 0004: phonetic name keys, alone and with the birth year or birth day, the birth date with day and
+ * month in either order, a phone, an email, the MRN or an identifier; a key more than 50 patients
+ * share is ignored), then scoring each candidate in JS (score.ts). Archived and merged patients are
  * never candidates.
  */
 
@@ -184,32 +185,28 @@ async function scanBatch(scope: TenantScope, ids: string[]): Promise<{ pairs: nu
 /**
  * Scans a whole tenant for duplicates in batches of patients (in id order), each batch in its own
  * transaction so the embedded database is never held for the whole scan. Every pair is compared
- * once (from its smaller id). Found pairs go into the review queue as detected by 'scan'.
+ * once (from its smaller id). Found pairs go into the review queue as detected by 'scan'. The ids
+ * are read once up front (one pass over the table, where paging by id would sort the tenant for
+ * every batch on an engine without statistics); a patient archived or merged meanwhile is skipped.
  */
 export async function scanTenantForDuplicates(deps: ScanDeps, options: ScanOptions = {}): Promise<ScanResult> {
   const started = performance.now();
   const context = { tenantId: deps.tenantId, actor: deps.actor, ...(deps.origin ? { origin: deps.origin } : {}) };
-  const live = (scope: TenantScope) =>
-    scope.tx.selectFrom('patient').where('archived_at', 'is', null).where('merged_into_id', 'is', null);
-  const total = await withTenant(deps.db, context, async (scope) =>
-    Number((await live(scope).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+  const ids = await withTenant(deps.db, context, async (scope) =>
+    (
+      await scope.tx.selectFrom('patient').select('id').where('archived_at', 'is', null).where('merged_into_id', 'is', null).orderBy('id').execute()
+    ).map((r) => r.id),
   );
   const batchSize = options.batchSize ?? 1000;
   const result: ScanResult = { patients: 0, pairsCompared: 0, clear: 0, likely: 0, ms: 0 };
-  let after = '00000000-0000-0000-0000-000000000000';
-  for (;;) {
-    const done = await withTenant(deps.db, context, async (scope) => {
-      const ids = (await live(scope).select('id').where('id', '>', after).orderBy('id').limit(batchSize).execute()).map((r) => r.id);
-      if (ids.length === 0) return undefined;
-      return { ids, ...(await scanBatch(scope, ids)) };
-    });
-    if (!done) break;
-    after = done.ids.at(-1)!;
-    result.patients += done.ids.length;
+  for (let i = 0; i < ids.length; i += batchSize) {
+    const batch = ids.slice(i, i + batchSize);
+    const done = await withTenant(deps.db, context, (scope) => scanBatch(scope, batch));
+    result.patients += batch.length;
     result.pairsCompared += done.pairs;
     result.clear += done.clear;
     result.likely += done.likely;
-    options.onProgress?.(result.patients, total);
+    options.onProgress?.(result.patients, ids.length);
   }
   result.ms = Math.round(performance.now() - started);
   return result;

@@ -29,11 +29,13 @@ type MatchRow = {
 const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 /*
- * The queries below unnest their ids or keys and look each one up through LATERAL on purpose: each
- * is then found through its index one by one, whatever the planner believes about table sizes
- * (PGlite runs no autovacuum, so its statistics are often empty and a semi-join would scan the
- * tenant). The join condition compares plain columns: under row-level security a condition with a
- * cast or function in it (p.id = value::uuid) is not leakproof and could not use the index at all.
+ * The queries below unnest their ids or keys and look each one up in a LATERAL subquery that
+ * cannot be flattened (OFFSET 0 or LIMIT): each is then found through its index one by one,
+ * whatever the planner believes about table sizes. PGlite runs no autovacuum, so its tables often
+ * have no statistics at all, and a planner that thinks `patient` holds one row would otherwise
+ * scan the whole tenant once per id. The conditions compare plain columns: under row-level
+ * security a condition with a cast or function in it (p.id = value::uuid) is not leakproof and
+ * could not use the index either.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const uuids = (ids: readonly string[]) => sql`unnest(${`{${ids.filter((id) => UUID.test(id)).join(',')}}`}::uuid[])`;
@@ -59,7 +61,7 @@ export async function loadMatchRecords(
              (select coalesce(json_agg(json_build_object('system', i.system, 'value', i.value)), '[]'::json)
                 from patient_identifier i where i.patient_id = p.id) as identifiers
         from ${uuids(chunk)} as j(id)
-        cross join lateral (select * from patient p where p.id = j.id ${live}) p`.execute(scope.tx);
+        cross join lateral (select * from patient p where p.id = j.id ${live} offset 0) p`.execute(scope.tx);
     for (const r of rows) {
       const contacts = parsed(r.contacts);
       out.set(r.id, {
@@ -85,7 +87,7 @@ export async function keysOfPatients(scope: TenantScope, ids: readonly string[])
   const { rows } = await sql<{ patientId: string; key: string }>`
     select j.id as "patientId", k.key
       from ${uuids(ids)} as j(id)
-      cross join lateral (select key from patient_match_key k where k.patient_id = j.id) k`.execute(scope.tx);
+      cross join lateral (select key from patient_match_key k where k.patient_id = j.id offset 0) k`.execute(scope.tx);
   return rows;
 }
 

@@ -86,13 +86,24 @@ type CandidateRow = {
   b: PatientJson;
 };
 
+/**
+ * Candidates with both patients as rows, live ones only. Each patient is looked up per candidate in
+ * a LATERAL subquery that cannot be flattened, so the plan starts from duplicate_candidate (by its
+ * status and score index) even when PGlite has no statistics and believes `patient` is empty.
+ */
 function candidatesQuery(scope: TenantScope) {
+  const side = (column: 'patient_a' | 'patient_b') =>
+    sql<PatientJson>`(select to_jsonb(p) from patient p
+      where p.id = ${sql.ref(`c.${column}`)} and p.archived_at is null and p.merged_into_id is null offset 0)`;
   return scope.tx
-    .selectFrom('duplicate_candidate as c')
-    .innerJoin('patient as a', 'a.id', 'c.patient_a')
-    .innerJoin('patient as b', 'b.id', 'c.patient_b')
-    .select(['c.id', 'c.score', 'c.reasons', 'c.status', 'c.detected_by', 'c.detected_at'])
-    .select([sql<PatientJson>`to_jsonb(a)`.as('a'), sql<PatientJson>`to_jsonb(b)`.as('b')]);
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('duplicate_candidate as c')
+        .select(['c.id', 'c.score', 'c.reasons', 'c.status', 'c.detected_by', 'c.detected_at', 'c.patient_a', 'c.patient_b'])
+        .select([side('patient_a').as('a'), side('patient_b').as('b')])
+        .as('c'),
+    )
+    .selectAll('c');
 }
 
 function present(row: CandidateRow): DuplicateCandidate {
@@ -109,7 +120,6 @@ function present(row: CandidateRow): DuplicateCandidate {
   };
 }
 
-const live = (alias: 'a' | 'b') => sql<boolean>`${sql.ref(`${alias}.archived_at`)} is null and ${sql.ref(`${alias}.merged_into_id`)} is null`;
 
 /** Open pairs of live patients, best score first, one page at a time. */
 export async function listDuplicateQueue(
@@ -118,8 +128,8 @@ export async function listDuplicateQueue(
 ): Promise<{ items: DuplicateCandidate[]; nextCursor: string | null }> {
   let q = candidatesQuery(scope)
     .where('c.status', '=', 'open')
-    .where(live('a'))
-    .where(live('b'))
+    .where('c.a', 'is not', null)
+    .where('c.b', 'is not', null)
     .orderBy('c.score', 'desc')
     .orderBy('c.id')
     .limit(query.limit + 1);
@@ -148,8 +158,8 @@ export async function patientDuplicates(scope: TenantScope, patientId: string): 
   const rows = (await candidatesQuery(scope)
     .where('c.status', '=', 'open')
     .where((eb) => eb.or([eb('c.patient_a', '=', patientId), eb('c.patient_b', '=', patientId)]))
-    .where(live('a'))
-    .where(live('b'))
+    .where('c.a', 'is not', null)
+    .where('c.b', 'is not', null)
     .orderBy('c.score', 'desc')
     .orderBy('c.id')
     .execute()) as CandidateRow[];

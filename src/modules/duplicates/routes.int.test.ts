@@ -135,9 +135,10 @@ for (const engine of engines()) {
       queue = json<Queue>(await app.inject({ url: '/api/duplicates', headers: { cookie: c.desk } }));
       assert.deepEqual(queue.items.map((i) => i.level), ['clear', 'likely'], 'the pair is open again');
       const audit = await asTenant(database, c.tenant.id, (s) =>
-        s.tx.selectFrom('audit_event').select(['action', 'patient_id']).where('action', 'in', ['patient.merge', 'patient.merge.read', 'patient.merge_undo']).execute(),
+        s.tx.selectFrom('audit_event').select(['action', 'patient_id', 'outcome']).where('action', 'in', ['patient.merge', 'patient.merge.read', 'patient.merge_undo']).execute(),
       );
-      assert.equal(audit.length, 6);
+      assert.equal(audit.filter((a) => a.outcome === 'success').length, 6, 'merge, read and undo, for both patients');
+      assert.equal(audit.filter((a) => a.outcome === 'failure').length, 4, 'the stale merge and the second undo, for both patients');
       assert.ok(audit.every((a) => a.patient_id === c.maya || a.patient_id === c.maya2));
 
       const other = await createTestTenant(database);

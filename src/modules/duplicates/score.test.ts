@@ -126,6 +126,22 @@ describe('scorePair', () => {
     assert.ok(details(r).includes('born 28 years apart (1984-03-07, 2012-05-19)'));
   });
 
+  test('a birth year with swapped or wrong decade digits is a typo or a parent: likely at most', () => {
+    const son = scorePair(rec({ birthDate: '1958-12-22' }), rec({ birthDate: '1985-12-22', emails: [] }));
+    assert.notEqual(son.level, 'clear', JSON.stringify(son));
+    assert.ok(details(son).includes('dates of birth 1958-12-22 and 1985-12-22 differ by two swapped digits, 27 years apart'));
+    const decade = scorePair(base, rec({ birthDate: '1994-03-07' }));
+    assert.equal(decade.level, 'likely');
+    const nearby = scorePair(base, rec({ birthDate: '1948-03-07', emails: [] }));
+    assert.ok(details(nearby).some((d) => d.includes('36 years apart')));
+    assert.equal(scorePair(base, rec({ birthDate: '1985-03-07' })).level, 'clear', 'one year off is an ordinary typo');
+  });
+
+  test('twins who share a home but no email are no match at all', () => {
+    const r = scorePair(rec({ emails: [] }), rec({ givenName: 'Chidi', emails: [] }));
+    assert.equal(r.level, 'none', JSON.stringify(r));
+  });
+
   test('the same name with a different birth date and nothing else in common is no match', () => {
     const r = scorePair(
       rec({ phones: [], emails: [], addressLine: null }),

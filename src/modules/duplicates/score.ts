@@ -14,11 +14,15 @@ import { areNicknames, editDistance, isOneTransposition, jaroWinkler } from './s
  *
  * Levels: 'clear' from 0.90 (W >= 17.5, e.g. same names and date of birth), 'likely' from 0.50
  * (W >= 12, e.g. same names and phone, or names with a typo and a date one digit off), 'none' below.
- * A clear match also needs compatible given names and compatible dates of birth and no conflicting
- * identifier; without them the score is capped at 0.89, so twins (same birth date, family name,
- * address and phone, different given names) and a father and son of the same name are at most
- * 'likely', for a person to look at. A shared identifier value in the same system, or the same
- * MRN, is decisive: 'clear' whatever else differs.
+ *
+ * A clear match also needs compatible given names (equal, a nickname, a typo, an initial, the
+ * preferred name), a compatible birth date (equal, day and month swapped, one wrong or two swapped
+ * digits less than ten years apart) and no conflicting identifier; without them the score is
+ * capped at 0.89. Twins (same birth date, family name and home, different given names) also lose
+ * 8 more for the pattern, since a household explains everything else they share: they are at most
+ * 'likely', and only when they share an email too. A father and son of one name and one birthday
+ * are at most 'likely'. A shared identifier value in the same system, or the same MRN, is
+ * decisive: 'clear' whatever else differs.
  */
 
 export const CLEAR_THRESHOLD = 0.9;
@@ -163,7 +167,8 @@ function scoreNames(a: MatchRecord, b: MatchRecord, reasons: MatchReason[]): { g
   return { given, family };
 }
 
-type DateAgreement = 'exact' | 'swapped' | 'digit' | 'differ' | 'missing';
+/** 'typo' is one wrong or two swapped digits; 'generation' the same, but ten or more years apart. */
+type DateAgreement = 'exact' | 'swapped' | 'typo' | 'generation' | 'differ' | 'missing';
 
 function scoreBirthDates(a?: string | null, b?: string | null): { how: DateAgreement; reason?: MatchReason } {
   if (!a || !b) return { how: 'missing' };
@@ -174,15 +179,17 @@ function scoreBirthDates(a?: string | null, b?: string | null): { how: DateAgree
   if (ya === yb && ma === db && da === mb) {
     return { how: 'swapped', reason: { field, detail: `dates of birth ${a} and ${b} have day and month swapped`, weight: 5 } };
   }
+  const years = Math.abs(Number(ya) - Number(yb));
   const digitsA = a.replace(/-/g, '');
   const digitsB = b.replace(/-/g, '');
   let differing = 0;
   for (let i = 0; i < digitsA.length; i++) if (digitsA[i] !== digitsB[i]) differing++;
-  if (differing === 1) return { how: 'digit', reason: { field, detail: `dates of birth ${a} and ${b} differ by one digit`, weight: 4.5 } };
-  if (isOneTransposition(digitsA, digitsB)) {
-    return { how: 'digit', reason: { field, detail: `dates of birth ${a} and ${b} differ by two swapped digits`, weight: 3.5 } };
+  const typo = differing === 1 ? 'differ by one digit' : isOneTransposition(digitsA, digitsB) ? 'differ by two swapped digits' : undefined;
+  if (typo && years >= 10) {
+    // A slip of the decade digit, or a parent and child with one birthday: not for a clear match.
+    return { how: 'generation', reason: { field, detail: `dates of birth ${a} and ${b} ${typo}, ${years} years apart`, weight: 1 } };
   }
-  const years = Math.abs(Number(ya) - Number(yb));
+  if (typo) return { how: 'typo', reason: { field, detail: `dates of birth ${a} and ${b} ${typo}`, weight: differing === 1 ? 4.5 : 3.5 } };
   if (years >= 12) return { how: 'differ', reason: { field, detail: `born ${years} years apart (${a}, ${b})`, weight: -12 } };
   return { how: 'differ', reason: { field, detail: `different dates of birth (${a}, ${b})`, weight: -7 } };
 }
@@ -254,7 +261,8 @@ export function scorePair(a: MatchRecord, b: MatchRecord): MatchScore {
   const birth = scoreBirthDates(a.birthDate, b.birthDate);
   if (birth.reason) reasons.push(birth.reason);
   if (birth.how === 'exact' && names.given === 'differ' && names.family !== 'differ') {
-    reasons.push({ field: 'given_name', detail: 'same birth date and family name with a different given name: possibly twins', weight: -4 });
+    // Living together explains the shared family name, address and phone; a twin explains the rest.
+    reasons.push({ field: 'given_name', detail: 'same birth date and family name with a different given name: possibly twins', weight: -8 });
   }
   const phone = scoreShared('phone', prepare(a).phones, prepare(b).phones);
   const email = scoreShared('email', prepare(a).emails, prepare(b).emails);
@@ -268,7 +276,7 @@ export function scorePair(a: MatchRecord, b: MatchRecord): MatchScore {
 
   const total = reasons.reduce((sum, r) => sum + r.weight, 0);
   let score = round4(logistic(total));
-  const clearAllowed = names.given !== 'differ' && birth.how !== 'differ' && !ids.conflict;
+  const clearAllowed = names.given !== 'differ' && birth.how !== 'differ' && birth.how !== 'generation' && !ids.conflict;
   if (ids.decisive) score = Math.max(score, CLEAR_THRESHOLD);
   else if (!clearAllowed) score = Math.min(score, CAPPED_SCORE);
   const level: MatchLevel = score >= CLEAR_THRESHOLD ? 'clear' : score >= LIKELY_THRESHOLD ? 'likely' : 'none';

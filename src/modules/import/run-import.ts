@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
+import { refreshStatistics } from '../../server/db/maintenance.ts';
 import { withTenant, type Actor, type TenantScope } from '../../server/db/scope.ts';
 import type { DB } from '../../server/db/types.ts';
 import { AppError } from '../../server/errors.ts';
@@ -160,6 +161,7 @@ async function runBatch(scope: TenantScope, runId: string, input: BatchInput): P
 
 /** Ends a run: its status, when, why it failed, and the file cleared; audited with the counts. */
 async function endRun(deps: ImportDeps, ref: ImportRunRef, actor: Actor, status: 'completed' | 'failed', error: string | null): Promise<ImportRunView> {
+  await refreshStatistics(deps.db);
   return withTenant(deps.db, { tenantId: ref.tenantId, actor }, async (scope) => {
     const row = await scope.tx
       .updateTable('import_run')

@@ -153,29 +153,41 @@ export async function setPatientArchived(
   return (await loadPatientRecord(scope, id, now))!;
 }
 
+/**
+ * Brings identifiers, extra contact points and tags to what the write says, touching only the rows
+ * that differ: rows that stay keep their ids, so a merge's ledger can still find them to undo it.
+ */
 async function writeSidecars(scope: TenantScope, id: string, write: ValidPatientWrite): Promise<void> {
   const tenant_id = scope.tenantId;
   if (write.identifiers) {
-    await scope.tx.deleteFrom('patient_identifier').where('patient_id', '=', id).execute();
-    if (write.identifiers.length) {
-      await scope.tx.insertInto('patient_identifier').values(write.identifiers.map((i) => ({ tenant_id, patient_id: id, ...i }))).execute();
-    }
+    const wanted = write.identifiers;
+    const have = await scope.tx.selectFrom('patient_identifier').select(['id', 'system', 'value']).where('patient_id', '=', id).execute();
+    const gone = have.filter((h) => !wanted.some((w) => w.system === h.system && w.value === h.value)).map((h) => h.id);
+    const added = wanted.filter((w) => !have.some((h) => w.system === h.system && w.value === h.value));
+    if (gone.length) await scope.tx.deleteFrom('patient_identifier').where('id', 'in', gone).execute();
+    if (added.length) await scope.tx.insertInto('patient_identifier').values(added.map((i) => ({ tenant_id, patient_id: id, ...i }))).execute();
   }
   for (const [system, extra] of [['phone', write.extraPhones], ['email', write.extraEmails]] as const) {
     if (!extra) continue;
-    await scope.tx.deleteFrom('patient_contact_point').where('patient_id', '=', id).where('system', '=', system).execute();
-    if (extra.length) {
-      await scope.tx
-        .insertInto('patient_contact_point')
-        .values(extra.map((c, i) => ({ tenant_id, patient_id: id, system, value: c.value, use: c.use, rank: i + 2 })))
-        .execute();
+    const have = await scope.tx.selectFrom('patient_contact_point').select(['id', 'value', 'use', 'rank']).where('patient_id', '=', id).where('system', '=', system).execute();
+    const gone = have.filter((h) => !extra.some((c) => c.value === h.value)).map((h) => h.id);
+    if (gone.length) await scope.tx.deleteFrom('patient_contact_point').where('id', 'in', gone).execute();
+    for (const [i, c] of extra.entries()) {
+      const existing = have.find((h) => h.value === c.value);
+      if (!existing) {
+        await scope.tx.insertInto('patient_contact_point').values({ tenant_id, patient_id: id, system, value: c.value, use: c.use, rank: i + 2 }).execute();
+      } else if (existing.use !== c.use || existing.rank !== i + 2) {
+        await scope.tx.updateTable('patient_contact_point').set({ use: c.use, rank: i + 2 }).where('id', '=', existing.id).execute();
+      }
     }
   }
   if (write.tagIds) {
-    await scope.tx.deleteFrom('patient_tag').where('patient_id', '=', id).execute();
-    if (write.tagIds.length) {
-      await scope.tx.insertInto('patient_tag').values(write.tagIds.map((tag_id) => ({ tenant_id, patient_id: id, tag_id }))).execute();
-    }
+    const wanted = write.tagIds;
+    const have = (await scope.tx.selectFrom('patient_tag').select('tag_id').where('patient_id', '=', id).execute()).map((r) => r.tag_id);
+    const gone = have.filter((t) => !wanted.includes(t));
+    const added = wanted.filter((t) => !have.includes(t));
+    if (gone.length) await scope.tx.deleteFrom('patient_tag').where('patient_id', '=', id).where('tag_id', 'in', gone).execute();
+    if (added.length) await scope.tx.insertInto('patient_tag').values(added.map((tag_id) => ({ tenant_id, patient_id: id, tag_id }))).execute();
   }
 }
 

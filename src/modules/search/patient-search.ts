@@ -18,6 +18,7 @@ export type { PatientSearchHit, SearchField } from './ranking.ts';
 /** How many candidates one tier of a look-up may bring back for ranking, per hit wanted. */
 const CANDIDATES_PER_HIT = 5;
 const MIN_CANDIDATES = 100;
+const MAX_INITIALS_LOOKED_UP = 3;
 
 export type PatientSearchInput = {
   q: string;
@@ -70,11 +71,16 @@ async function nameWordKeys(scope: TenantScope, names: string[]): Promise<Map<st
   const { rows } = await sql<{ word: string; keys: string[] }>`
     select w as word, rapport_name_query_keys(w) as keys from unnest(${names}::text[]) as w`.execute(scope.tx);
   for (const { word, keys } of rows) {
+    const lexical = keys.filter((k) => !k.startsWith('=') && !k.startsWith('#'));
+    // A three-letter word's deletions are two letters ("kay" -> "ay"): so loose that one short name
+    // meets every such word of a query at once, swamping a prefix search like "kay may".
+    const loose = (k: string) => word.length === 3 && k.length === 2;
     words.set(word, {
       exact: `=${word}`,
-      close: keys.filter((k) => !k.startsWith('=') && !k.startsWith('#')),
+      close: lexical.filter((k) => !loose(k)),
       // The sound of a fragment ("joh") or a one-letter code finds half the clinic, not a name.
       sounds: word.length >= 4 ? keys.filter((k) => k.startsWith('#') && k.length >= 3) : [],
+      loose: lexical.filter(loose),
     });
   }
   return words;
@@ -84,7 +90,7 @@ async function nameWordKeys(scope: TenantScope, names: string[]): Promise<Map<st
  * Ids worth ranking. An email, a phone number, an identifier or a date of birth narrows the search
  * to a few patients, among whom the name only ranks. A name alone is looked up in tiers, each
  * wider than the last, until there are enough: the exact words, then words one edit away or
- * beginning with what was typed, then sound-alikes.
+ * beginning with what was typed, then sound-alikes (and one-letter slips in three-letter words).
  */
 async function findCandidates(scope: TenantScope, query: SearchQuery, words: Map<string, WordKeys>, limit: number) {
   const ids = new Set<string>();
@@ -103,19 +109,23 @@ async function findCandidates(scope: TenantScope, query: SearchQuery, words: Map
   const narrowed = query.email !== null || query.phone !== null || query.birthDates.length > 0;
   if (query.names.length === 0 || narrowed) return ids;
 
+  // Initials ("j smith") narrow the look-up by the first letter of some name word.
+  const initials = query.initials.slice(0, MAX_INITIALS_LOOKED_UP).map((i) => [`^${i}`]);
   const ending = query.phoneEnding ? [[phoneEndingKey(query.phoneEnding)]] : [];
   const lookUp = (names: string[], extra: string[][]) => {
     const tiers = [
       names.map((n) => [words.get(n)!.exact]),
       names.map((n) => words.get(n)!.close),
-      ...(names.some((n) => words.get(n)!.sounds.length) ? [names.map((n) => [...words.get(n)!.close, ...words.get(n)!.sounds])] : []),
+      ...(names.some((n) => words.get(n)!.sounds.length || words.get(n)!.loose.length)
+        ? [names.map((n) => [...words.get(n)!.close, ...words.get(n)!.sounds, ...words.get(n)!.loose])]
+        : []),
     ].filter((groups) => groups.every((g) => g.length > 0));
     return candidatesByKeys(scope, tiers.map((groups) => [...groups, ...extra]), limit, candidateCap(limit));
   };
 
-  let found = await lookUp(query.names, ending);
-  // A phone ending that matches nobody of that name should not hide the name's matches.
-  if (found.length === 0 && ending.length) found = await lookUp(query.names, []);
+  let found = await lookUp(query.names, [...initials, ...ending]);
+  // A phone ending or an initial that matches nobody of that name should not hide the name's matches.
+  if (found.length === 0 && (ending.length || initials.length)) found = await lookUp(query.names, []);
   // Words the record does not have (a middle name) should not hide the rest: retry with the two longest.
   if (found.length === 0 && query.names.length > 2) {
     const longest = [...query.names].sort((a, b) => b.length - a.length).slice(0, 2);
@@ -155,7 +165,7 @@ async function candidatesByBirthDate(scope: TenantScope, dates: string[], limit:
 /** Every key the query looked up, so each candidate can say which of them it holds. */
 function lookedUpKeys(query: SearchQuery, words: Map<string, WordKeys>): string[] {
   const keys = new Set<string>();
-  for (const w of words.values()) [w.exact, ...w.close, ...w.sounds].forEach((k) => keys.add(k));
+  for (const w of words.values()) [w.exact, ...w.close, ...w.sounds, ...w.loose].forEach((k) => keys.add(k));
   if (query.phone) keys.add(phoneKey(query.phone));
   if (query.phoneEnding) keys.add(phoneEndingKey(query.phoneEnding));
   if (query.email) {

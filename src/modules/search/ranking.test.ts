@@ -42,7 +42,7 @@ test('the best name comes first, then name order', () => {
 });
 
 test('a sound-alike found by the database counts', () => {
-  const words = new Map([['kathryn', { exact: '=kathryn', close: [], sounds: ['#K0RN'] }]]);
+  const words = new Map([['kathryn', { exact: '=kathryn', close: [], sounds: ['#K0RN'], loose: [] }]]);
   const without = scoreCandidate(parse('kathryn'), noKeys, person('1', 'Catherine', 'Ng'));
   const withKey = scoreCandidate(parse('kathryn'), words, person('1', 'Catherine', 'Ng', { matched: ['#K0RN'] }));
   assert.equal(without, null);

@@ -18,8 +18,12 @@ export type Candidate = {
   matched: string[];
 };
 
-/** The keys the database gave for each name word: metaphone codes are what tells sound-alikes. */
-export type WordKeys = { exact: string; close: string[]; sounds: string[] };
+/**
+ * The keys the database gave for each name word, by tier: the word itself; words one edit away or
+ * beginning with it; and, looked up last, its metaphone codes (what tells sound-alikes in the
+ * ranking) and any keys too loose for the close tier.
+ */
+export type WordKeys = { exact: string; close: string[]; sounds: string[]; loose: string[] };
 
 /** Below this a name is not what was asked for, whatever else matched. */
 export const MIN_NAME_SCORE = 0.4;

@@ -37,7 +37,7 @@ CREATE FUNCTION rapport_fold(s text) RETURNS text
 
 -- The keys one folded name token is stored under:
 --   =tok          the token itself (the exact tier)
---   ^to ^tok ^toke  its prefixes of 2 to 4 letters ("joh smi")
+--   ^t ^to ^tok ^toke  its prefixes of 1 to 4 letters ("joh smi", "j smith")
 --   tok, and tok less any one letter (3+ letters)  symmetric deletion: two tokens share a key
 --                 when they are one insertion, deletion, substitution or transposition apart
 --   #JN           double-metaphone codes (sound-alikes: Smith/Smyth, Catherine/Kathryn)
@@ -51,7 +51,7 @@ CREATE FUNCTION rapport_name_token_keys(tok text) RETURNS text[]
     alt text;
   BEGIN
     IF n = 0 THEN RETURN ARRAY[]::text[]; END IF;
-    FOR k IN 2..least(n, 4) LOOP keys := keys || ('^' || left(tok, k)); END LOOP;
+    FOR k IN 1..least(n, 4) LOOP keys := keys || ('^' || left(tok, k)); END LOOP;
     IF n >= 3 THEN
       keys := keys || tok;
       FOR i IN 1..n LOOP keys := keys || (left(tok, i - 1) || substr(tok, i + 1)); END LOOP;
