@@ -3,63 +3,8 @@
  * folded strings (see foldForSearch), so the ranking can be tested without a database.
  */
 
-/**
- * Edit distance counting an insertion, deletion, substitution or swap of two neighbouring letters
- * as one edit (optimal string alignment: "jonh" is one edit from "john"). Stops early, returning
- * `max + 1`, once the distance must exceed `max`.
- */
-export function damerauLevenshtein(a: string, b: string, max = Infinity): number {
-  if (a === b) return 0;
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prevPrev: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prevPrev[j - 2]! + 1);
-      row.push(d);
-      rowMin = Math.min(rowMin, d);
-    }
-    if (rowMin > max) return max + 1;
-    prevPrev = prev;
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** Jaro-Winkler similarity, 0 to 1; rewards a shared beginning. */
-export function jaroWinkler(a: string, b: string): number {
-  if (a === b) return 1;
-  if (!a.length || !b.length) return 0;
-  const window = Math.max(0, Math.floor(Math.max(a.length, b.length) / 2) - 1);
-  const aMatched = new Array<boolean>(a.length).fill(false);
-  const bMatched = new Array<boolean>(b.length).fill(false);
-  let matches = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (let j = Math.max(0, i - window); j < Math.min(b.length, i + window + 1); j++) {
-      if (bMatched[j] || a[i] !== b[j]) continue;
-      aMatched[i] = bMatched[j] = true;
-      matches++;
-      break;
-    }
-  }
-  if (matches === 0) return 0;
-  let transpositions = 0;
-  let k = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (!aMatched[i]) continue;
-    while (!bMatched[k]) k++;
-    if (a[i] !== b[k]) transpositions++;
-    k++;
-  }
-  const jaro = (matches / a.length + matches / b.length + (matches - transpositions / 2) / matches) / 3;
-  let prefix = 0;
-  while (prefix < Math.min(4, a.length, b.length) && a[prefix] === b[prefix]) prefix++;
-  return jaro + prefix * 0.1 * (1 - jaro);
-}
+export { editDistance as damerauLevenshtein, jaroWinkler } from '../../shared/text-similarity.ts';
+import { editDistance as damerauLevenshtein, jaroWinkler } from '../../shared/text-similarity.ts';
 
 const SOUNDEX_CODES: Record<string, string> = {
   b: '1', f: '1', p: '1', v: '1',

@@ -78,10 +78,13 @@ CREATE FUNCTION patient_refresh_last_visit() RETURNS trigger
   LANGUAGE plpgsql
   AS $fn$
   BEGIN
+    -- A join on the primary key, so the plan stays an index look-up per changed patient even
+    -- before the table has statistics.
     UPDATE patient p
        SET last_visit_at = (SELECT max(a.starts_at) FROM appointment a
                              WHERE a.tenant_id = p.tenant_id AND a.patient_id = p.id AND a.status = 'fulfilled')
-     WHERE (p.tenant_id, p.id) IN (SELECT DISTINCT tenant_id, patient_id FROM changed_rows);
+      FROM (SELECT DISTINCT tenant_id, patient_id FROM changed_rows) c
+     WHERE p.tenant_id = c.tenant_id AND p.id = c.patient_id;
     RETURN NULL;
   END
   $fn$;
