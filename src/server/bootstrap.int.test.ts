@@ -23,7 +23,7 @@ for (const engine of engines()) {
         const tenants = await withSystem(database.db, (tx) => tx.selectFrom('tenant').select(['id', 'name']).execute());
         assert.deepEqual(tenants, [{ id: first.tenantId, name: 'Demo Clinic' }]);
         const counts = await withTenant(database.db, { tenantId: first.tenantId, actor: { type: 'system', id: null } }, async (s) => {
-          const count = async (table: 'patient' | 'practitioner' | 'location' | 'department' | 'service' | 'app_user' | 'tag' | 'patient_tag' | 'lead' | 'task' | 'timeline_event' | 'custom_field') =>
+          const count = async (table: 'patient' | 'practitioner' | 'location' | 'department' | 'service' | 'app_user' | 'tag' | 'patient_tag' | 'lead' | 'task' | 'timeline_event' | 'custom_field' | 'duplicate_candidate') =>
             Number((await s.tx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
           const past = await s.tx
             .selectFrom('appointment')
@@ -50,11 +50,13 @@ for (const engine of engines()) {
             tasks: await count('task'),
             timeline: await count('timeline_event'),
             customFields: await count('custom_field'),
+            duplicates: await count('duplicate_candidate'),
             past: Number(past.n),
             future: Number(future.n),
           };
         });
-        assert.equal(counts.patients, DEMO_PATIENTS);
+        assert.equal(counts.patients, DEMO_PATIENTS + 4, 'the demo patients and four registered twice');
+        assert.ok(counts.duplicates >= 4, `the duplicate review queue has the twice-registered patients: ${counts.duplicates}`);
         assert.equal(counts.users, 1);
         assert.ok(counts.tags >= 5 && counts.tagged > 20 && counts.customFields === 3, `tags and fields: ${JSON.stringify(counts)}`);
         assert.ok(counts.leads >= 8 && counts.tasks >= 8 && counts.timeline > 100, `relationships: ${JSON.stringify(counts)}`);

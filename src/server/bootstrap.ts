@@ -47,6 +47,8 @@ export async function ensureFirstClinic(
     const result = await seedPatients(db, { tenantId, patients: DEMO_PATIENTS, now: options.now });
     const { addDemoRelationships } = await import('../modules/demo/relationships.ts');
     await addDemoRelationships(db, { tenantId, adminId: user.id, now: options.now });
+    const { scanTenantForDuplicates } = await import('../modules/duplicates/detect.ts');
+    await scanTenantForDuplicates({ db, tenantId, actor: { type: 'system', id: null } });
     options.logger.info({ ...result, ms: Date.now() - started }, 'demo clinic created');
   }
   return { tenantId, admin: { email, password } };

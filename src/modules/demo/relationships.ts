@@ -50,6 +50,7 @@ export async function addDemoRelationships(db: Kysely<DB>, input: { tenantId: st
 
     await addLeads(scope.tx, tenant_id, input.now);
     await addTouches(scope.tx, tenant_id, input.adminId, input.now);
+    await registerTwice(scope.tx, tenant_id, input.now);
     await scope.audit({ action: 'demo.relationships', detail: { tags: tags.length } });
   });
 }
@@ -144,4 +145,34 @@ async function addTouches(tx: Transaction<DB>, tenant_id: string, adminId: strin
         .execute();
     }
   }
+}
+
+/**
+ * A few patients registered a second time, the way it happens at a front desk: a typo in the
+ * name, a new phone, the day and month of birth swapped. The demo's duplicate scan finds them.
+ */
+async function registerTwice(tx: Transaction<DB>, tenant_id: string, now: Date): Promise<void> {
+  const originals = await tx
+    .selectFrom('patient')
+    .select(['given_name', 'family_name', 'birth_date', 'sex', 'phone', 'email', 'address_line', 'city', 'postal_code', 'language', 'time_zone'])
+    .where('birth_date', 'is not', null)
+    .where('email', 'is not', null)
+    .orderBy('mrn', 'desc')
+    .limit(4)
+    .execute();
+  const swapLetters = (s: string) => (s.length > 3 ? s.slice(0, 1) + s[2] + s[1] + s.slice(3) : s);
+  const swapDayMonth = (d: string) => (Number(d.slice(8, 10)) <= 12 ? `${d.slice(0, 4)}-${d.slice(8, 10)}-${d.slice(5, 7)}` : d);
+  const copies = originals.map((o, i) => ({
+    ...o,
+    tenant_id,
+    given_name: i === 0 ? swapLetters(o.given_name) : o.given_name,
+    family_name: i === 1 ? swapLetters(o.family_name) : o.family_name,
+    birth_date: i === 2 ? swapDayMonth(o.birth_date!) : o.birth_date,
+    phone: i === 3 ? null : o.phone,
+    email: i === 2 ? null : o.email,
+    source_channel: 'walk-in',
+    created_at: now,
+    updated_at: now,
+  }));
+  if (copies.length) await tx.insertInto('patient').values(copies).execute();
 }
