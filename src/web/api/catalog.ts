@@ -44,3 +44,12 @@ export const createSavedView = (view: { name: string; filters: Record<string, st
 
 export const deleteSavedView = (id: string): Promise<void> =>
   apiRequest(`/api/saved-views/${encodeURIComponent(id)}`, { method: 'DELETE' });
+
+/** Someone who works at the clinic, as far as assigning work needs (GET /api/staff). */
+export interface StaffMember {
+  id: string;
+  displayName: string;
+  role: string;
+}
+
+export const fetchStaff = (signal?: AbortSignal): Promise<{ items: StaffMember[] }> => apiRequest('/api/staff', { signal });

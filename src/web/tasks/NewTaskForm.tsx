@@ -1,12 +1,15 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { Button, Checkbox, Group, Select, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { Button, Group, Select, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { errorMessage } from '../api/client.ts';
 import { createTask, type Task, type TaskPriority } from '../api/tasks.ts';
 import { useSession } from '../auth/AuthContext.tsx';
 import { errorAt, fieldErrorsOf } from '../common/fieldErrors.ts';
 import { useAction } from '../common/useAction.ts';
+import { useStaff } from '../catalog/useStaff.ts';
+
+const UNASSIGNED = 'unassigned';
 
 const PRIORITIES = [
   { value: 'low', label: 'Low' },
@@ -22,14 +25,21 @@ function localToInstant(local: string): string | undefined {
   return Number.isNaN(date.getTime()) ? local : date.toISOString();
 }
 
-/** Creates a task, about a patient when `patientId` is given, assigned to the user by default. */
+/** Creates a task, about a patient when `patientId` is given, assigned to the user by default or to a colleague. */
 export function NewTaskForm({ patientId, onCreated }: { patientId?: string; onCreated: (task: Task) => void }) {
   const { user } = useSession();
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [due, setDue] = useState('');
   const [priority, setPriority] = useState<TaskPriority>('normal');
-  const [mine, setMine] = useState(true);
+  const staff = useStaff();
+  // The signed-in user is the default; UNASSIGNED leaves the task for anyone to pick up.
+  const [assignee, setAssignee] = useState<string>(user.id);
+  const people = [
+    { value: user.id, label: 'Me' },
+    ...(staff.status === 'success' ? staff.data.items.filter((s) => s.id !== user.id).map((s) => ({ value: s.id, label: s.displayName })) : []),
+    { value: UNASSIGNED, label: 'Unassigned' },
+  ];
   const save = useAction(createTask);
   const errors = fieldErrorsOf(save.error);
 
@@ -42,7 +52,7 @@ export function NewTaskForm({ patientId, onCreated }: { patientId?: string; onCr
       ...(description.trim() ? { description: description.trim() } : {}),
       ...(dueAt ? { dueAt } : {}),
       ...(patientId ? { patientId } : {}),
-      ...(mine ? { assigneeId: user.id } : {}),
+      ...(assignee !== UNASSIGNED ? { assigneeId: assignee } : {}),
     });
     if (task) {
       setTitle('');
@@ -93,8 +103,16 @@ export function NewTaskForm({ patientId, onCreated }: { patientId?: string; onCr
             {errorMessage(save.error)}
           </Text>
         )}
-        <Group justify="space-between">
-          <Checkbox label="Assign to me" checked={mine} onChange={(event) => setMine(event.currentTarget.checked)} />
+        <Group justify="space-between" align="flex-end">
+          <Select
+            label="Assign to"
+            data={people}
+            value={assignee}
+            allowDeselect={false}
+            onChange={(value) => setAssignee(value ?? UNASSIGNED)}
+            error={errorAt(errors, 'assigneeId')}
+            w={220}
+          />
           <Button type="submit" leftSection={<IconPlus size={16} aria-hidden />} loading={save.pending} disabled={!title.trim()}>
             Add task
           </Button>
