@@ -56,6 +56,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       types: pgTypes,
       application_name: 'rapport',
     });
+    // A connection the server drops while idle in the pool (a restart, a failover, a DBA's
+    // pg_terminate_backend) is replaced on next use; without a listener it would crash the process.
+    pool.on('error', (error) => process.stderr.write(`PostgreSQL connection lost while idle: ${error.message}\n`));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', connectionString: options.databaseUrl, close: () => db.destroy() };
   }
