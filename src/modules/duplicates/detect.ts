@@ -3,6 +3,7 @@ import { withTenant, type Actor, type RequestOrigin, type TenantScope } from '..
 import type { DB } from '../../server/db/types.ts';
 import { keysOfPatients, loadMatchRecords, orderedPair, patientsByKey } from './match-data.ts';
 import { scorePair, type MatchLevel, type MatchReason, type MatchRecord } from './score.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /**
  * Finding likely duplicates: blocking in SQL (patients sharing a key in patient_match_key, migration
@@ -32,7 +33,6 @@ export type PatientDraft = {
 export type DuplicateMatch = { patientId: string; score: number; level: MatchLevel; reasons: MatchReason[] };
 export type DetectedBy = 'create' | 'update' | 'import' | 'scan';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The blocking keys of a draft, derived by the same SQL functions the triggers use for stored patients. */
 async function keysOfDraft(scope: TenantScope, draft: PatientDraft): Promise<string[]> {
@@ -59,7 +59,7 @@ export async function findLikelyDuplicates(
   draft: PatientDraft,
   options: { excludeId?: string } = {},
 ): Promise<DuplicateMatch[]> {
-  const excludeId = options.excludeId && UUID.test(options.excludeId) ? options.excludeId.toLowerCase() : null;
+  const excludeId = options.excludeId && isUuid(options.excludeId) ? options.excludeId.toLowerCase() : null;
   const blocks = await patientsByKey(scope, await keysOfDraft(scope, draft));
   const ids = [...new Set([...blocks.values()].flat())].filter((id) => id !== excludeId);
   if (ids.length === 0) return [];

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { MatchRecord } from './score.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /**
  * What duplicate detection reads about patients: the fields the score compares, with extra
@@ -37,8 +38,7 @@ const parsed = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) 
  * security a condition with a cast or function in it (p.id = value::uuid) is not leakproof and
  * could not use the index either.
  */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const uuids = (ids: readonly string[]) => sql`unnest(${`{${ids.filter((id) => UUID.test(id)).join(',')}}`}::uuid[])`;
+const uuids = (ids: readonly string[]) => sql`unnest(${`{${ids.filter((id) => isUuid(id)).join(',')}}`}::uuid[])`;
 
 /**
  * The match records of the given patients, by id. Patients that do not exist are left out, and

@@ -5,6 +5,7 @@ import { notFound } from '../../server/errors.ts';
 import type { MergeableField, PatientJson, ResolvedChoices } from './merge-fields.ts';
 import type { MovedRow, StayedRow } from './merge-links.ts';
 import { PREVIOUS_MRN_SYSTEM } from './score.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /** What merging and undoing share: the merge's stored shape, locking the pair, history and timeline writes. */
 
@@ -36,7 +37,6 @@ export type MergeRecord = {
   undoneBy: string | null;
 };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const actorUserId = (scope: TenantScope) => (scope.actor.type === 'api_token' ? scope.actor.userId : scope.actor.id);
 
 /** Both patients as to_jsonb rows, locked for the rest of the transaction; 404 for either missing. */
@@ -46,7 +46,7 @@ export async function lockPair(
   mergedId: string,
   action: string,
 ): Promise<{ survivor: PatientJson; merged: PatientJson }> {
-  const ids = [survivorId, mergedId].filter((id) => UUID.test(id));
+  const ids = [survivorId, mergedId].filter((id) => isUuid(id));
   const { rows } = ids.length
     ? await sql<{ row: PatientJson }>`
         select to_jsonb(p) as row from patient p where p.id in (${sql.join(ids)}) order by p.id for update`.execute(scope.tx)
@@ -107,7 +107,7 @@ export async function writeTimeline(scope: TenantScope, patientId: string, kind:
 
 /** A merge as the API presents it, or 404. */
 export async function loadMerge(scope: TenantScope, mergeId: string): Promise<MergeRecord> {
-  const row = UUID.test(mergeId) ? await scope.tx.selectFrom('patient_merge').selectAll().where('id', '=', mergeId).executeTakeFirst() : undefined;
+  const row = isUuid(mergeId) ? await scope.tx.selectFrom('patient_merge').selectAll().where('id', '=', mergeId).executeTakeFirst() : undefined;
   if (!row) throw notFound('Merge');
   const ledger = row.moved as MergeLedger;
   const count = <T extends MovedRow>(rows: T[], extra: (r: T) => Record<string, string> = () => ({})) => {

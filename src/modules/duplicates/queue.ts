@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
-import { badRequest, conflict, notFound } from '../../server/errors.ts';
+import { conflict, notFound } from '../../server/errors.ts';
+import { decodeCursor, encodeCursor } from '../../server/http/cursor.ts';
 import type { PatientJson } from './merge-fields.ts';
 import { actorUserId } from './merge-record.ts';
 import { CLEAR_THRESHOLD, LIKELY_THRESHOLD, type MatchLevel, type MatchReason } from './score.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /**
  * The review queue: open pairs of live patients with both records side by side and the reasons
@@ -40,17 +42,6 @@ export type DuplicateCandidate = {
 };
 
 type Cursor = { s: string; id: string };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.s === 'string' && /^[01](\.\d{1,4})?$/.test(c.s) && typeof c.id === 'string' && UUID.test(c.id)) return c;
-  } catch {
-    // fall through
-  }
-  throw badRequest('The cursor is not one this API issued.', [{ path: 'querystring.cursor', message: 'is not valid' }]);
-}
 
 const iso = (v: unknown) => new Date(v as string).toISOString();
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -134,7 +125,7 @@ export async function listDuplicateQueue(
     .orderBy('c.id')
     .limit(query.limit + 1);
   if (query.cursor) {
-    const c = decodeCursor(query.cursor);
+    const c = decodeCursor<Cursor>(query.cursor, (c) => typeof c.s === 'string' && /^[01](\.\d{1,4})?$/.test(c.s) && typeof c.id === 'string' && isUuid(c.id));
     q = q.where(sql<boolean>`(c.score < ${c.s}::numeric or (c.score = ${c.s}::numeric and c.id > ${c.id}::uuid))`);
   }
   const rows = (await q.execute()) as CandidateRow[];
@@ -145,12 +136,12 @@ export async function listDuplicateQueue(
     entityType: 'duplicate_candidate',
     detail: { returned: page.length, patientIds: page.flatMap((p) => p.patients.map((x) => x.id)) },
   });
-  return { items: page, nextCursor: last ? Buffer.from(JSON.stringify({ s: last.score, id: last.id })).toString('base64url') : null };
+  return { items: page, nextCursor: last ? encodeCursor({ s: last.score, id: last.id }) : null };
 }
 
 /** The open pairs one patient is part of (404 for a patient this tenant does not have). */
 export async function patientDuplicates(scope: TenantScope, patientId: string): Promise<{ items: DuplicateCandidate[] }> {
-  const exists = UUID.test(patientId) ? await scope.tx.selectFrom('patient').select('id').where('id', '=', patientId).executeTakeFirst() : undefined;
+  const exists = isUuid(patientId) ? await scope.tx.selectFrom('patient').select('id').where('id', '=', patientId).executeTakeFirst() : undefined;
   if (!exists) {
     await scope.audit({ action: 'patient.duplicates.read', entityType: 'patient', entityId: patientId, outcome: 'failure' });
     throw notFound('Patient');
@@ -176,7 +167,7 @@ export async function patientDuplicates(scope: TenantScope, patientId: string): 
 
 /** Takes a pair out of the queue for good (a scan will not reopen it); 409 unless it is open. */
 export async function dismissDuplicate(scope: TenantScope, candidateId: string): Promise<DuplicateCandidate> {
-  const row = UUID.test(candidateId)
+  const row = isUuid(candidateId)
     ? await scope.tx.selectFrom('duplicate_candidate').select(['id', 'status', 'patient_a', 'patient_b']).where('id', '=', candidateId).forUpdate().executeTakeFirst()
     : undefined;
   if (!row) throw notFound('Duplicate candidate');

@@ -6,6 +6,7 @@ import { orderedPair } from './match-data.ts';
 import { fieldValue, MERGE_FIELDS, type PatientJson } from './merge-fields.ts';
 import { restoreReferences } from './merge-links.ts';
 import { actorUserId, auditedRefusal, loadMerge, lockPair, writeChanges, writeTimeline, type MergeLedger, type MergeRecord } from './merge-record.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /**
  * Undoing a merge restores both records and their links as they were: the survivor's merged fields
@@ -18,7 +19,6 @@ import { actorUserId, auditedRefusal, loadMerge, lockPair, writeChanges, writeTi
  * deleted or moved elsewhere, the merged record was changed, or the survivor was merged or archived.
  */
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type MergeRow = {
   id: string;
@@ -83,7 +83,7 @@ async function restoreCandidate(scope: TenantScope, mergeId: string, candidate: 
 
 /** Undoes a merge (see the top of this file for what that restores and when it is refused). */
 export async function undoMerge(scope: TenantScope, mergeId: string): Promise<MergeRecord> {
-  const row = UUID.test(mergeId)
+  const row = isUuid(mergeId)
     ? await sql<MergeRow>`
         select id, survivor_id, merged_id, undone_at, moved, survivor_before, merged_before from patient_merge where id = ${mergeId} for update`
         .execute(scope.tx)

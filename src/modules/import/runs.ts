@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { ImportRunStatus, ImportRunTable } from '../../server/db/types.ts';
 import { notFound } from '../../server/errors.ts';
-import { isUuid } from '../patients/service.ts';
+import { isUuid } from '../../shared/ids.ts';
 import { FIXED_TARGETS, guessMapping, mappingWarnings, resolveMapping, type CustomFieldRef, type ImportMapping } from './mapping.ts';
 import { parseCsv } from './parse.ts';
 import type { RowProblem } from './row.ts';

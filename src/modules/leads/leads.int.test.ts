@@ -77,6 +77,7 @@ for (const engine of engines()) {
       assert.equal(lost.body.error.fields?.[0]?.path, 'lostReason');
       const sneaky = await t.call<ErrorBody>('PATCH', `/api/leads/${lead.id}`, { stage: 'converted' });
       assert.equal(sneaky.status, 400);
+      assert.equal((await t.call<ErrorBody>('GET', `/api/leads/${'a'.repeat(36)}`)).status, 404, 'a non-UUID id is not found, not a SQL error');
       assert.equal(await t.count('lead'), 1);
     });
 

@@ -5,6 +5,7 @@ import { normalizeEmail, toE164 } from '../patients/normalize.ts';
 import { registerPatient, type DuplicateCheck } from '../patients/service.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { requirePatient } from '../timeline/service.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export type LeadSource = {
   channel?: string | null | undefined;
@@ -106,7 +107,7 @@ export async function createLead(scope: TenantScope, input: NewLead, origin: Lea
   if (input.phone && !phone) problems.push({ path: 'phone', message: `must be a valid phone number (got "${input.phone}")` });
   const email = input.email ? normalizeEmail(input.email) : null;
   if (input.email && !email) problems.push({ path: 'email', message: 'must be an email address' });
-  if (!phone && !email && !input.phone && !input.email) problems.push({ path: 'phone', message: 'a phone or an email is needed to reach the lead' });
+  if (!input.phone && !input.email) problems.push({ path: 'phone', message: 'a phone or an email is needed to reach the lead' });
   if (input.ownerId) {
     const owner = await scope.tx.selectFrom('app_user').select('id').where('id', '=', input.ownerId).executeTakeFirst();
     if (!owner) problems.push({ path: 'ownerId', message: 'is not a user of this clinic' });
@@ -145,7 +146,7 @@ export async function createLead(scope: TenantScope, input: NewLead, origin: Lea
 }
 
 export async function getLead(scope: TenantScope, id: string, options: { audit: boolean } = { audit: true }): Promise<Lead> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await leadQuery(scope).where('l.id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await leadQuery(scope).where('l.id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw notFound('Lead');
   if (options.audit) await scope.audit({ action: 'lead.read', entityType: 'lead', entityId: id, patientId: row.patient_id });
   return present(row);

@@ -2,7 +2,7 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import { AppError, badRequest, conflict, notFound } from '../../server/errors.ts';
 import { uniqueViolation } from '../../server/db/errors.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
-import { isUuid } from './service.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 type LinkKind = 'guardian_of' | 'guarded_by' | 'shares_phone_with';
 

@@ -2,25 +2,15 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { DB } from '../../server/db/types.ts';
 import { badRequest } from '../../server/errors.ts';
+import { decodeCursor, encodeCursor } from '../../server/http/cursor.ts';
 import { iso, lifecycleSql, nextAppointmentSql } from './record.ts';
 import type { HistoryEntry, PatientFilters, PatientListQuery, PatientSummary } from './schema.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 /** Ranked ids for a search box query (see modules/search); the list applies its filters to them. */
 export type PatientSearch = (scope: TenantScope, q: string, limit: number) => Promise<Array<{ id: string }>>;
 
 type Cursor = { f: string; g: string; id: string };
-
-const encodeCursor = (c: unknown) => Buffer.from(JSON.stringify(c)).toString('base64url');
-
-function decodeCursor<T>(raw: string, valid: (c: T) => boolean): T {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as T;
-    if (c && typeof c === 'object' && valid(c)) return c;
-  } catch {
-    // fall through
-  }
-  throw badRequest('The cursor is not one this API issued.', [{ path: 'querystring.cursor', message: 'is not valid' }]);
-}
 
 /** The columns of one list line. */
 export function summaryQuery(scope: TenantScope, now: Date) {
@@ -126,7 +116,7 @@ export async function listPatients(
       .orderBy('p.id')
       .limit(query.limit + 1);
     if (query.cursor) {
-      const c = decodeCursor<Cursor>(query.cursor, (c) => typeof c.f === 'string' && typeof c.g === 'string' && typeof c.id === 'string' && /^[0-9a-f-]{36}$/i.test(c.id));
+      const c = decodeCursor<Cursor>(query.cursor, (c) => typeof c.f === 'string' && typeof c.g === 'string' && typeof c.id === 'string' && isUuid(c.id));
       q = q.where(sql<boolean>`(lower(p.family_name), lower(p.given_name), p.id) > (${c.f}, ${c.g}, ${c.id}::uuid)`);
     }
     const rows = await q.execute();
@@ -160,7 +150,7 @@ export async function patientHistory(
     .orderBy('c.change_set', 'desc')
     .limit(input.limit + 1);
   if (input.cursor) {
-    const c = decodeCursor<{ at: string; set: string }>(input.cursor, (c) => typeof c.at === 'string' && typeof c.set === 'string' && /^[0-9a-f-]{36}$/i.test(c.set));
+    const c = decodeCursor<{ at: string; set: string }>(input.cursor, (c) => typeof c.at === 'string' && typeof c.set === 'string' && isUuid(c.set));
     sets = sets.having(sql<boolean>`(max(c.changed_at), c.change_set) < (${c.at}::timestamptz, ${c.set}::uuid)`);
   }
   const setRows = await sets.execute();

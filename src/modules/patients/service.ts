@@ -8,9 +8,8 @@ import { diffSnapshots, editableSnapshot, loadPatientRecord } from './record.ts'
 import { summaryQuery, toSummary } from './list.ts';
 import type { NewPatientBody, PatientRecord, PatientSummary, PatientUpdateBody } from './schema.ts';
 import { validatePatientWrite, type ValidPatientWrite } from './validate.ts';
+import { isUuid } from '../../shared/ids.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (id: string) => UUID.test(id);
 
 /** Reads one patient and audits the read; not found (also another tenant's patient) is audited as a failure. */
 export async function getPatient(scope: TenantScope, id: string, now: Date): Promise<PatientRecord> {
@@ -58,8 +57,9 @@ export async function registerPatient(
   const clear = matches.filter((m) => m.level === 'clear');
   if (clear.length && !body.confirmNotDuplicate) {
     await scope.audit({ action: 'patient.create', entityType: 'patient', outcome: 'denied', detail: { reason: 'possible_duplicate', matches: clear.map((m) => m.patientId) } });
-    const lines = await summaryQuery(scope, options.now).where('p.id', 'in', clear.map((m) => m.patientId)).execute();
-    throw possibleDuplicate(clear.map((m) => ({ ...m, patient: lines.find((l) => l.id === m.patientId) ? toSummary(lines.find((l) => l.id === m.patientId)!) : null })));
+    const rows = await summaryQuery(scope, options.now).where('p.id', 'in', clear.map((m) => m.patientId)).execute();
+    const lines = new Map(rows.map((r) => [r.id, toSummary(r)]));
+    throw possibleDuplicate(clear.map((m) => ({ ...m, patient: lines.get(m.patientId) ?? null })));
   }
 
   const id = randomUUID();

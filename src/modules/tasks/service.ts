@@ -4,6 +4,7 @@ import type { TaskPriority, TaskStatus } from '../../server/db/types.ts';
 import { AppError, notFound } from '../../server/errors.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { requirePatient } from '../timeline/service.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export type Task = {
   id: string;
@@ -106,7 +107,7 @@ export async function createTask(scope: TenantScope, input: NewTask, now: Date):
 }
 
 export async function getTask(scope: TenantScope, id: string, now: Date): Promise<Task> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await taskQuery(scope, now).where('t.id', '=', id).executeTakeFirst() : undefined;
+  const row = isUuid(id) ? await taskQuery(scope, now).where('t.id', '=', id).executeTakeFirst() : undefined;
   if (!row) throw notFound('Task');
   await scope.audit({ action: 'task.read', entityType: 'task', entityId: id, patientId: row.patient_id });
   return present(row);
@@ -114,7 +115,7 @@ export async function getTask(scope: TenantScope, id: string, now: Date): Promis
 
 /** Changes a task; completing, cancelling or reopening it goes on the patient's timeline. */
 export async function changeTask(scope: TenantScope, id: string, change: TaskChange, now: Date): Promise<Task> {
-  const current = /^[0-9a-f-]{36}$/i.test(id)
+  const current = isUuid(id)
     ? await scope.tx.selectFrom('task').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
     : undefined;
   if (!current) throw notFound('Task');

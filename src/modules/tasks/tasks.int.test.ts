@@ -60,6 +60,7 @@ for (const engine of engines()) {
       assert.equal((await t.call('POST', '/api/tasks', { title: 'x', patientId: foreignPatient.id })).status, 404);
       assert.equal((await t.call('PATCH', '/api/tasks/00000000-0000-4000-8000-000000000000', { status: 'done' })).status, 404);
       assert.equal((await t.call<ErrorBody>('GET', '/api/tasks?assignee=everyone')).status, 400);
+      assert.equal((await t.call<ErrorBody>('GET', `/api/tasks/${'-'.repeat(36)}`)).status, 404, 'a non-UUID id is not found, not a SQL error');
       assert.equal(await t.count('task'), 0);
     });
   });

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
-import { badRequest, notFound } from '../../server/errors.ts';
+import { notFound } from '../../server/errors.ts';
+import { decodeCursor, encodeCursor } from '../../server/http/cursor.ts';
 import { recordTimelineEvent } from './events.ts';
+import { isUuid } from '../../shared/ids.ts';
 
 export type TimelineItem = {
   id: string;
@@ -18,7 +20,7 @@ type Cursor = { at: string; rec: string; id: string };
 
 /** A live (not merged away) patient of this tenant, or 404. */
 export async function requirePatient(scope: TenantScope, patientId: string): Promise<{ id: string; given_name: string; family_name: string }> {
-  const row = /^[0-9a-f-]{36}$/i.test(patientId)
+  const row = isUuid(patientId)
     ? await scope.tx.selectFrom('patient').select(['id', 'given_name', 'family_name']).where('id', '=', patientId).where('merged_into_id', 'is', null).executeTakeFirst()
     : undefined;
   if (!row) throw notFound('Patient');
@@ -47,7 +49,7 @@ export async function patientTimeline(
     q = q.where((eb) => eb.or([eb('e.kind', 'in', kinds), ...kinds.map((k) => eb('e.kind', 'like', `${k}.%`))]));
   }
   if (input.cursor) {
-    const c = decodeCursor(input.cursor);
+    const c = decodeCursor<Cursor>(input.cursor, (c) => typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && typeof c.rec === 'string' && !Number.isNaN(Date.parse(c.rec)) && isUuid(c.id));
     q = q.where(sql<boolean>`(e.occurred_at, e.recorded_at, e.id) < (${c.at}::timestamptz, ${c.rec}::timestamptz, ${c.id}::uuid)`);
   }
   const rows = await q.execute();
@@ -66,19 +68,9 @@ export async function patientTimeline(
     })),
     nextCursor:
       rows.length > input.limit && last
-        ? Buffer.from(JSON.stringify({ at: new Date(last.occurred_at).toISOString(), rec: last.recorded_key, id: last.id })).toString('base64url')
+        ? encodeCursor({ at: new Date(last.occurred_at).toISOString(), rec: last.recorded_key, id: last.id })
         : null,
   };
-}
-
-function decodeCursor(raw: string): Cursor {
-  try {
-    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && typeof c.rec === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
-  } catch {
-    // fall through
-  }
-  throw badRequest('The cursor is not one this API issued.', [{ path: 'querystring.cursor', message: 'is not valid' }]);
 }
 
 /** A free-text note on the patient's timeline. */
