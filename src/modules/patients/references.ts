@@ -26,4 +26,6 @@ export const PATIENT_REFERENCES: readonly PatientReference[] = [
   { table: 'patient_tag', column: 'patient_id', key: ['patient_id', 'tag_id'], unique: ['tag_id'] },
   { table: 'patient_link', column: 'patient_id', key: ['id'], unique: ['related_id', 'kind'] },
   { table: 'patient_link', column: 'related_id', key: ['id'], unique: ['patient_id', 'kind'] },
+  { table: 'waitlist_entry', column: 'patient_id', key: ['id'] },
+  { table: 'waitlist_offer', column: 'patient_id', key: ['id'] },
 ];

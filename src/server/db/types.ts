@@ -22,6 +22,8 @@ export interface TenantTable {
   slug: string;
   time_zone: Generated<string>;
   lapsed_after_days: Generated<number>;
+  booking_page_enabled: Generated<boolean>;
+  link_key: Buffer | null;
   created_at: CreatedAt;
 }
 
@@ -34,6 +36,7 @@ export interface LocationTable {
   postal_code: string | null;
   phone: string | null;
   time_zone: string;
+  active: Generated<boolean>;
   created_at: CreatedAt;
 }
 
@@ -56,6 +59,7 @@ export interface PractitionerTable {
   email: string | null;
   phone: string | null;
   active: Generated<boolean>;
+  user_id: string | null;
   created_at: CreatedAt;
 }
 
@@ -67,7 +71,23 @@ export interface ServiceTable {
   duration_minutes: number;
   active: Generated<boolean>;
   created_at: CreatedAt;
+  description: string | null;
+  buffer_before_minutes: Generated<number>;
+  buffer_after_minutes: Generated<number>;
+  slot_interval_minutes: number | null;
+  mode: Generated<ServiceMode>;
+  eligibility: Generated<ServiceEligibility>;
+  price_cents: number | null;
+  currency: string | null;
+  requires_room: Generated<boolean>;
+  min_notice_minutes: Generated<number>;
+  max_advance_days: number | null;
+  max_future_bookings: number | null;
+  public_booking: Generated<boolean>;
 }
+
+export type ServiceMode = 'in_person' | 'video';
+export type ServiceEligibility = 'any' | 'new' | 'established';
 
 export interface PatientTable {
   tenant_id: string;
@@ -357,6 +377,176 @@ export interface AppointmentTable {
   status: AppointmentStatus;
   created_at: CreatedAt;
   updated_at: DefaultTimestamp;
+  room_id: string | null;
+  buffer_before_minutes: Generated<number>;
+  buffer_after_minutes: Generated<number>;
+  /** Kept by a trigger: the visit with its buffers, the time no other appointment may take. */
+  block_start: ColumnType<Date, never, never>;
+  block_end: ColumnType<Date, never, never>;
+  version: Generated<number>;
+  confirmed_at: NullableTimestamp;
+  cancelled_at: NullableTimestamp;
+  cancel_reason: string | null;
+  booked_via: Generated<BookedVia>;
+  series_id: string | null;
+  notes: string | null;
+}
+
+export type BookedVia = 'staff' | 'api' | 'public' | 'waitlist' | 'seed' | 'import' | 'hl7' | 'fhir';
+/** Statuses that hold the practitioner's and room's time (the exclusion constraints' predicate). */
+export const ACTIVE_APPOINTMENT_STATUSES = ['booked', 'arrived', 'fulfilled'] as const;
+export type AppointmentAction = 'booked' | 'rescheduled' | 'confirmed' | 'checked_in' | 'noshow' | 'completed' | 'cancelled';
+
+export interface RoomTable {
+  tenant_id: string;
+  id: Generated<string>;
+  location_id: string;
+  name: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ServicePractitionerTable {
+  tenant_id: string;
+  service_id: string;
+  practitioner_id: string;
+}
+
+export interface ServiceLocationTable {
+  tenant_id: string;
+  service_id: string;
+  location_id: string;
+}
+
+export interface AvailabilityRuleTable {
+  tenant_id: string;
+  id: Generated<string>;
+  practitioner_id: string;
+  location_id: string;
+  /** ISO weekday, 1 = Monday. */
+  weekday: number;
+  /** 'HH:MM:SS', wall clock at the location. */
+  start_time: string;
+  end_time: string;
+  /** 'YYYY-MM-DD' (dates come back as strings, see connection.ts). */
+  valid_from: string | null;
+  valid_until: string | null;
+  created_at: CreatedAt;
+}
+
+export type AvailabilityExceptionKind = 'time_off' | 'extra';
+
+export interface AvailabilityExceptionTable {
+  tenant_id: string;
+  id: Generated<string>;
+  practitioner_id: string;
+  location_id: string | null;
+  kind: AvailabilityExceptionKind;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface HolidayTable {
+  tenant_id: string;
+  id: Generated<string>;
+  date: string;
+  name: string;
+  location_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface AppointmentSeriesTable {
+  tenant_id: string;
+  id: Generated<string>;
+  rrule: string;
+  time_zone: string;
+  created_at: CreatedAt;
+}
+
+export interface AppointmentEventTable {
+  tenant_id: string;
+  id: Generated<string>;
+  appointment_id: string;
+  action: AppointmentAction;
+  from_status: AppointmentStatus | null;
+  to_status: AppointmentStatus;
+  previous_starts_at: NullableTimestamp;
+  starts_at: Timestamp;
+  reason: string | null;
+  via: BookedVia;
+  actor_type: 'user' | 'api_token' | 'system' | 'public';
+  actor_id: string | null;
+  occurred_at: DefaultTimestamp;
+}
+
+export type WaitlistEntryStatus = 'waiting' | 'booked' | 'withdrawn' | 'expired';
+
+export interface WaitlistEntryTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  service_id: string;
+  practitioner_id: string | null;
+  location_id: string | null;
+  weekdays: ColumnType<number[], number[] | undefined, number[]>;
+  earliest_time: string | null;
+  latest_time: string | null;
+  not_before: string | null;
+  not_after: string | null;
+  appointment_id: string | null;
+  status: Generated<WaitlistEntryStatus>;
+  notes: string | null;
+  last_offered_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export type WaitlistReleaseStatus = 'open' | 'filled' | 'expired' | 'unmatched';
+
+export interface WaitlistReleaseTable {
+  tenant_id: string;
+  id: Generated<string>;
+  practitioner_id: string;
+  location_id: string;
+  service_id: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  source_appointment_id: string | null;
+  status: Generated<WaitlistReleaseStatus>;
+  batches: Generated<number>;
+  released_at: DefaultTimestamp;
+  closed_at: NullableTimestamp;
+  filled_appointment_id: string | null;
+}
+
+export type WaitlistOfferStatus = 'pending' | 'accepted' | 'gone' | 'declined' | 'expired';
+
+export interface WaitlistOfferTable {
+  tenant_id: string;
+  id: Generated<string>;
+  release_id: string;
+  entry_id: string;
+  patient_id: string;
+  batch: number;
+  status: Generated<WaitlistOfferStatus>;
+  offered_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  responded_at: NullableTimestamp;
+  appointment_id: string | null;
+}
+
+export interface CalendarFeedTable {
+  tenant_id: string;
+  id: Generated<string>;
+  practitioner_id: string;
+  token_hash: string;
+  label: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
 }
 
 export interface AppUserTable {
@@ -448,6 +638,18 @@ export interface DB {
   rate_limit_counter: RateLimitCounterTable;
   patient_match_key: PatientMatchKeyTable;
   import_run: ImportRunTable;
+  room: RoomTable;
+  service_practitioner: ServicePractitionerTable;
+  service_location: ServiceLocationTable;
+  availability_rule: AvailabilityRuleTable;
+  availability_exception: AvailabilityExceptionTable;
+  holiday: HolidayTable;
+  appointment_series: AppointmentSeriesTable;
+  appointment_event: AppointmentEventTable;
+  waitlist_entry: WaitlistEntryTable;
+  waitlist_release: WaitlistReleaseTable;
+  waitlist_offer: WaitlistOfferTable;
+  calendar_feed: CalendarFeedTable;
 }
 
 export type Patient = Selectable<PatientTable>;
