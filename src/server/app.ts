@@ -15,6 +15,7 @@ import { registerAuthRoutes, SESSION_COOKIE } from '../modules/auth/routes.ts';
 import { registerClinicRoutes } from '../modules/clinic/routes.ts';
 import { registerCustomFieldRoutes } from '../modules/custom-fields/routes.ts';
 import { registerDuplicateRoutes } from '../modules/duplicates/routes.ts';
+import { registerAppointmentRoutes } from '../modules/scheduling/appointment-routes.ts';
 import { registerImportRoutes } from '../modules/import/routes.ts';
 import { registerLeadRoutes } from '../modules/leads/routes.ts';
 import { registerPatientRoutes } from '../modules/patients/routes.ts';
@@ -156,6 +157,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerStaffRoutes(app, deps);
   await registerImportRoutes(app, deps);
   await registerDuplicateRoutes(app, deps);
+  await registerAppointmentRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

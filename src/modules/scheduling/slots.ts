@@ -1,0 +1,274 @@
+import { DateTime } from 'luxon';
+import type { TenantScope } from '../../server/db/scope.ts';
+import { ACTIVE_APPOINTMENT_STATUSES, type ServiceTable } from '../../server/db/types.ts';
+import type { Selectable } from 'kysely';
+import { AppError, notFound } from '../../server/errors.ts';
+import { isUuid } from '../../shared/ids.ts';
+import { bookableSlots, workingWindows, type Busy, type Window } from './availability.ts';
+
+export type Service = Selectable<ServiceTable>;
+
+export type SlotView = {
+  startsAt: string;
+  endsAt: string;
+  practitionerId: string;
+  locationId: string;
+  roomId: string | null;
+  timeZone: string;
+};
+
+export type SlotQuery = {
+  serviceId: string;
+  /** Local dates at each location, inclusive. */
+  from: string;
+  to: string;
+  practitionerId?: string | undefined;
+  locationId?: string | undefined;
+  /** The public booking page: only services open to it. */
+  publicOnly?: boolean;
+};
+
+const DAY = 86_400_000;
+export const MAX_SLOT_RANGE_DAYS = 62;
+
+export async function requireService(scope: TenantScope, serviceId: string, field = 'serviceId'): Promise<Service> {
+  const service = isUuid(serviceId)
+    ? await scope.tx.selectFrom('service').selectAll().where('id', '=', serviceId).executeTakeFirst()
+    : undefined;
+  if (!service) throw notFound('Service');
+  if (!service.active) throw new AppError(400, 'validation_failed', 'The service is no longer offered.', [{ path: field, message: 'is no longer offered' }]);
+  return service;
+}
+
+/** The earliest and latest start a service's booking rules allow at `now`. */
+export function bookingHorizon(service: Service, now: Date): { earliest: number; latest: number } {
+  return {
+    earliest: now.getTime() + service.min_notice_minutes * 60_000,
+    latest: service.max_advance_days ? now.getTime() + service.max_advance_days * DAY : Number.MAX_SAFE_INTEGER,
+  };
+}
+
+export type Schedule = {
+  windows: Window[];
+  practitionerBusy: Map<string, Busy>;
+  rooms?: Map<string, Array<{ id: string; busy: Busy }>>;
+  zones: Map<string, string>;
+};
+
+/**
+ * Everything slot search and booking checks need for some practitioners at some locations between
+ * two local dates: working windows and the time their active appointments (and rooms) are taken.
+ */
+export async function loadSchedule(
+  scope: TenantScope,
+  input: {
+    practitionerIds: string[];
+    locationIds: string[];
+    fromDate: string;
+    toDate: string;
+    withRooms: boolean;
+    excludeAppointmentId?: string | undefined;
+  },
+): Promise<Schedule> {
+  const empty: Schedule = { windows: [], practitionerBusy: new Map(), zones: new Map() };
+  if (input.practitionerIds.length === 0 || input.locationIds.length === 0) return empty;
+  // Instants reaching a day either side of the local dates cover every zone on Earth.
+  const rangeStart = new Date(Date.parse(`${input.fromDate}T00:00:00Z`) - DAY);
+  const rangeEnd = new Date(Date.parse(`${input.toDate}T00:00:00Z`) + 2 * DAY);
+
+  const [locations, rules, exceptions, holidays, busyRows] = await Promise.all([
+    scope.tx.selectFrom('location').select(['id', 'time_zone']).where('id', 'in', input.locationIds).where('active', '=', true).execute(),
+    scope.tx
+      .selectFrom('availability_rule')
+      .select(['practitioner_id', 'location_id', 'weekday', 'start_time', 'end_time', 'valid_from', 'valid_until'])
+      .where('practitioner_id', 'in', input.practitionerIds)
+      .where('location_id', 'in', input.locationIds)
+      .execute(),
+    scope.tx
+      .selectFrom('availability_exception')
+      .select(['practitioner_id', 'location_id', 'kind', 'starts_at', 'ends_at'])
+      .where('practitioner_id', 'in', input.practitionerIds)
+      .where('starts_at', '<', rangeEnd)
+      .where('ends_at', '>', rangeStart)
+      .execute(),
+    scope.tx
+      .selectFrom('holiday')
+      .select(['date', 'location_id'])
+      .where('date', '>=', input.fromDate)
+      .where('date', '<=', input.toDate)
+      .execute(),
+    scope.tx
+      .selectFrom('appointment')
+      .select(['practitioner_id', 'block_start', 'block_end'])
+      .where('practitioner_id', 'in', input.practitionerIds)
+      .where('status', 'in', ACTIVE_APPOINTMENT_STATUSES)
+      // Blocks last a day at most (a check constraint), so this is an index range on block_start.
+      .where('block_start', '>', new Date(rangeStart.getTime() - DAY))
+      .where('block_start', '<', rangeEnd)
+      .$if(Boolean(input.excludeAppointmentId), (q) => q.where('id', '!=', input.excludeAppointmentId!))
+      .orderBy('block_start')
+      .execute(),
+  ]);
+  const zones = new Map(locations.map((l) => [l.id, l.time_zone]));
+  const windows = workingWindows({
+    rules: rules
+      .filter((r) => zones.has(r.location_id))
+      .map((r) => ({
+        practitionerId: r.practitioner_id,
+        locationId: r.location_id,
+        weekday: r.weekday,
+        startTime: r.start_time,
+        endTime: r.end_time,
+        validFrom: r.valid_from,
+        validUntil: r.valid_until,
+      })),
+    exceptions: exceptions
+      .filter((e) => e.kind === 'time_off' || (e.location_id !== null && zones.has(e.location_id)))
+      .map((e) => ({
+        practitionerId: e.practitioner_id,
+        locationId: e.location_id,
+        kind: e.kind,
+        start: new Date(e.starts_at).getTime(),
+        end: new Date(e.ends_at).getTime(),
+      })),
+    holidays: holidays.map((h) => ({ date: h.date, locationId: h.location_id })),
+    zoneOf: (id) => zones.get(id)!,
+    fromDate: input.fromDate,
+    toDate: input.toDate,
+  });
+  const practitionerBusy = new Map<string, Array<[number, number]>>();
+  for (const row of busyRows) {
+    let list = practitionerBusy.get(row.practitioner_id);
+    if (!list) practitionerBusy.set(row.practitioner_id, (list = []));
+    list.push([new Date(row.block_start).getTime(), new Date(row.block_end).getTime()]);
+  }
+  const schedule: Schedule = { windows, practitionerBusy, zones };
+  if (input.withRooms) {
+    const rooms = await scope.tx
+      .selectFrom('room')
+      .select(['id', 'location_id'])
+      .where('location_id', 'in', input.locationIds)
+      .where('active', '=', true)
+      .orderBy('name')
+      .execute();
+    const roomBusy = rooms.length
+      ? await scope.tx
+          .selectFrom('appointment')
+          .select(['room_id', 'block_start', 'block_end'])
+          .where('room_id', 'in', rooms.map((r) => r.id))
+          .where('status', 'in', ACTIVE_APPOINTMENT_STATUSES)
+          .where('block_start', '>', new Date(rangeStart.getTime() - DAY))
+          .where('block_start', '<', rangeEnd)
+          .$if(Boolean(input.excludeAppointmentId), (q) => q.where('id', '!=', input.excludeAppointmentId!))
+          .orderBy('block_start')
+          .execute()
+      : [];
+    schedule.rooms = new Map();
+    for (const room of rooms) {
+      const busy = roomBusy
+        .filter((b) => b.room_id === room.id)
+        .map((b) => [new Date(b.block_start).getTime(), new Date(b.block_end).getTime()] as const);
+      const list = schedule.rooms.get(room.location_id) ?? [];
+      list.push({ id: room.id, busy });
+      schedule.rooms.set(room.location_id, list);
+    }
+  }
+  return schedule;
+}
+
+/** Who offers a service where: active practitioners and locations linked to it, narrowed by the query. */
+export async function offerings(
+  scope: TenantScope,
+  serviceId: string,
+  narrow: { practitionerId?: string | undefined; locationId?: string | undefined },
+): Promise<{ practitionerIds: string[]; locationIds: string[] }> {
+  const [practitioners, locations] = await Promise.all([
+    scope.tx
+      .selectFrom('service_practitioner as sp')
+      .innerJoin('practitioner as p', 'p.id', 'sp.practitioner_id')
+      .select('p.id')
+      .where('sp.service_id', '=', serviceId)
+      .where('p.active', '=', true)
+      .$if(Boolean(narrow.practitionerId), (q) => q.where('p.id', '=', narrow.practitionerId!))
+      .execute(),
+    scope.tx
+      .selectFrom('service_location as sl')
+      .innerJoin('location as l', 'l.id', 'sl.location_id')
+      .select('l.id')
+      .where('sl.service_id', '=', serviceId)
+      .where('l.active', '=', true)
+      .$if(Boolean(narrow.locationId), (q) => q.where('l.id', '=', narrow.locationId!))
+      .execute(),
+  ]);
+  return { practitionerIds: practitioners.map((p) => p.id), locationIds: locations.map((l) => l.id) };
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Checks a slot query's dates: real calendar dates, in order, at most MAX_SLOT_RANGE_DAYS apart. */
+export function checkDateRange(from: string, to: string): void {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const [path, value] of [['from', from], ['to', to]] as const) {
+    if (!DATE.test(value) || !DateTime.fromISO(value, { zone: 'UTC' }).isValid) problems.push({ path, message: `"${value}" is not a date (YYYY-MM-DD)` });
+  }
+  if (problems.length) throw new AppError(400, 'validation_failed', `Invalid request: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, problems);
+  const days = (Date.parse(to) - Date.parse(from)) / DAY;
+  if (days < 0) throw new AppError(400, 'validation_failed', 'Invalid request: to is before from', [{ path: 'to', message: 'is before from' }]);
+  if (days >= MAX_SLOT_RANGE_DAYS) {
+    throw new AppError(400, 'validation_failed', `Invalid request: a slot search covers at most ${MAX_SLOT_RANGE_DAYS} days`, [
+      { path: 'to', message: `is more than ${MAX_SLOT_RANGE_DAYS} days after from` },
+    ]);
+  }
+}
+
+/** Open slots for a service between two local dates, for one practitioner and location or any. */
+export async function findSlots(scope: TenantScope, query: SlotQuery, now: Date): Promise<SlotView[]> {
+  checkDateRange(query.from, query.to);
+  for (const field of ['practitionerId', 'locationId'] as const) {
+    const value = query[field];
+    if (value !== undefined && !isUuid(value)) throw new AppError(400, 'validation_failed', `Invalid request: ${field} is not an id`, [{ path: field, message: 'is not an id' }]);
+  }
+  const service = await requireService(scope, query.serviceId);
+  if (query.publicOnly && !service.public_booking) throw notFound('Service');
+  const offer = await offerings(scope, service.id, query);
+  const schedule = await loadSchedule(scope, {
+    ...offer,
+    fromDate: query.from,
+    toDate: query.to,
+    withRooms: service.requires_room,
+  });
+  const horizon = bookingHorizon(service, now);
+  const slots = bookableSlots({
+    windows: schedule.windows,
+    service: {
+      durationMinutes: service.duration_minutes,
+      bufferBeforeMinutes: service.buffer_before_minutes,
+      bufferAfterMinutes: service.buffer_after_minutes,
+      slotIntervalMinutes: service.slot_interval_minutes,
+    },
+    practitionerBusy: schedule.practitionerBusy,
+    ...(schedule.rooms ? { rooms: schedule.rooms } : {}),
+    earliest: Math.max(now.getTime(), horizon.earliest),
+    latest: horizon.latest,
+  });
+  // The search is by local date at each location: drop slots the day-wide instant range let in.
+  return slots
+    .map((s) => ({ slot: s, zone: schedule.zones.get(s.locationId)! }))
+    .filter(({ slot, zone }) => {
+      const date = DateTime.fromMillis(slot.start, { zone }).toISODate()!;
+      return date >= query.from && date <= query.to;
+    })
+    .map(({ slot, zone }) => ({
+      startsAt: new Date(slot.start).toISOString(),
+      endsAt: new Date(slot.end).toISOString(),
+      practitionerId: slot.practitionerId,
+      locationId: slot.locationId,
+      roomId: slot.roomId,
+      timeZone: zone,
+    }));
+}
+
+/** `now` as a local date in `zone`. */
+export function localDate(instant: Date | number, zone: string): string {
+  return DateTime.fromMillis(typeof instant === 'number' ? instant : instant.getTime(), { zone }).toISODate()!;
+}
