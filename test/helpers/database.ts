@@ -19,7 +19,7 @@ export type TestDatabase = Database & { engine: Engine; url?: string; dispose():
  * A fresh, migrated database for one test file: an in-memory PGlite, or a new database created on
  * the DATABASE_URL server and dropped afterwards. Tests then make their own tenants inside it.
  */
-export async function openTestDatabase(engine: Engine, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(engine: Engine, options: { migrate?: boolean; poolMax?: number } = {}): Promise<TestDatabase> {
   let url: string | undefined;
   let drop: (() => Promise<void>) | undefined;
   if (engine === 'postgres') {
@@ -40,7 +40,7 @@ export async function openTestDatabase(engine: Engine, options: { migrate?: bool
       await c.end();
     };
   }
-  const database = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolMax: 5, inMemory: true });
+  const database = await openDatabase({ databaseUrl: url, dataDir: '', databasePoolMax: options.poolMax ?? 5, inMemory: true });
   if (options.migrate !== false) await migrateToLatest(database.db);
   return {
     ...database,
