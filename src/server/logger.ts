@@ -16,7 +16,8 @@ export function loggerOptions(config: Pick<Config, 'logLevel'>): LoggerOptions {
       req: (req: { id?: string; method?: string; url?: string; ip?: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url?.split('?')[0],
+        // Paths that carry a secret (a calendar feed's token, a patient's booking link) are logged without it.
+        url: req.url?.split('?')[0]?.replace(/^(\/calendar\/feeds|\/book\/manage|\/api\/public\/booking\/manage)\/[^/]+/, '$1/[redacted]'),
         remoteAddress: req.ip,
       }),
       err: pino.stdSerializers.err,
