@@ -20,6 +20,7 @@ import { registerImportRoutes } from '../modules/import/routes.ts';
 import { registerLeadRoutes } from '../modules/leads/routes.ts';
 import { registerPatientRoutes } from '../modules/patients/routes.ts';
 import { registerSavedViewRoutes } from '../modules/saved-views/routes.ts';
+import { registerSchedulingDirectoryRoutes } from '../modules/scheduling/directory-routes.ts';
 import { registerCalendarFeedRoutes } from '../modules/scheduling/feed-routes.ts';
 import { registerStaffRoutes } from '../modules/staff/routes.ts';
 import { registerSearchRoutes } from '../modules/search/routes.ts';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerImportRoutes(app, deps);
   await registerDuplicateRoutes(app, deps);
   await registerAppointmentRoutes(app, deps);
+  await registerSchedulingDirectoryRoutes(app, deps);
   await registerCalendarFeedRoutes(app, deps);
   await registerWebApp(app);
   return app;

@@ -17,6 +17,7 @@ const MyTasksPage = lazy(() => import('./tasks/MyTasksPage.tsx').then((m) => ({ 
 const LeadBoardPage = lazy(() => import('./leads/LeadBoardPage.tsx').then((m) => ({ default: m.LeadBoardPage })));
 const ImportPage = lazy(() => import('./import/ImportPage.tsx').then((m) => ({ default: m.ImportPage })));
 const DuplicateReviewPage = lazy(() => import('./duplicates/DuplicateReviewPage.tsx').then((m) => ({ default: m.DuplicateReviewPage })));
+const ClinicSetupPage = lazy(() => import('./setup/ClinicSetupPage.tsx').then((m) => ({ default: m.ClinicSetupPage })));
 
 const LOGIN_PATH = '/login';
 const AFTER_SIGN_IN = '/patients';
@@ -39,6 +40,7 @@ const ROUTES: Route[] = [
   { pattern: '/leads', patientData: true, render: () => <LeadBoardPage /> },
   { pattern: '/duplicates', patientData: true, render: () => <DuplicateReviewPage /> },
   { pattern: '/import', patientData: true, roles: ['admin', 'front_desk'], render: () => <ImportPage /> },
+  { pattern: '/setup', patientData: false, roles: ['admin'], render: () => <ClinicSetupPage /> },
 ];
 
 function pageFor(pathname: string, role: string): ReactNode {

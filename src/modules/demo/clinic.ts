@@ -1,4 +1,5 @@
 import type { TenantScope } from '../../server/db/scope.ts';
+import { ensureDemoScheduling } from './scheduling.ts';
 
 /** The demo clinic's structure: where care happens, who gives it, and what is offered. */
 const LOCATIONS = [
@@ -30,11 +31,12 @@ export type ClinicStructure = {
 
 /**
  * Creates the demo clinic's locations, departments, services and enough practitioners for
- * `patientCount` patients (about one per 800), or tops up an existing clinic.
+ * `patientCount` patients (about one per 800), or tops up an existing clinic; then its scheduling
+ * (rooms, booking rules, weekly hours, holidays) when it has none, or hours for new practitioners.
  */
 export async function ensureClinicStructure(
   scope: TenantScope,
-  input: { patientCount: number; names: () => { given: string; family: string } },
+  input: { patientCount: number; names: () => { given: string; family: string }; now: Date },
 ): Promise<ClinicStructure> {
   const tenant = await scope.tx.selectFrom('tenant').select('time_zone').executeTakeFirstOrThrow();
   let locations = await scope.tx.selectFrom('location').select(['id', 'name']).orderBy('created_at').execute();
@@ -65,9 +67,11 @@ export async function ensureClinicStructure(
     .orderBy('created_at')
     .orderBy('name')
     .execute();
-  const services = await scope.tx.selectFrom('service').select(['id', 'department_id', 'duration_minutes']).execute();
+  // Seeded visits happen at a location; video services are left to the booking flows.
+  const services = await scope.tx.selectFrom('service').select(['id', 'department_id', 'duration_minutes']).where('mode', '=', 'in_person').execute();
   const wanted = Math.max(8, Math.ceil(input.patientCount / 800));
   const existing = await scope.tx.selectFrom('practitioner').select(['id', 'department_id']).where('active', '=', true).execute();
+  const known = existing.length;
   if (existing.length < wanted && departments.length > 0) {
     const fresh = Array.from({ length: wanted - existing.length }, (_, i) => {
       const dept = departments[(existing.length + i) % departments.length]!;
@@ -89,6 +93,7 @@ export async function ensureClinicStructure(
     }
     await scope.audit({ action: 'practitioner.create', entityType: 'practitioner', detail: { created: fresh.length } });
   }
+  await ensureDemoScheduling(scope, { now: input.now, timeZone: tenant.time_zone, newPractitionerIds: existing.slice(known).map((p) => p.id) });
 
   return {
     timeZone: tenant.time_zone,

@@ -77,6 +77,7 @@ export async function seedPatients(db: Kysely<DB>, options: SeedOptions): Promis
     ensureClinicStructure(scope, {
       patientCount: options.patients,
       names: () => ({ given: faker.person.firstName(), family: faker.person.lastName() }),
+      now: options.now,
     }),
   );
   const startMrn = await withTenant(db, context, async (scope) => {
@@ -214,8 +215,9 @@ function syntheticAppointments(
     for (let attempt = 0; attempt < 8; attempt++) {
       let day = today.plus({ days: dayOffset + attempt });
       if (day.weekday > 5) day = day.plus({ days: 8 - day.weekday });
-      // Slots on the hour or half hour between 08:00 and 16:30 clinic time.
-      const start = day.set({ hour: 8 }).plus({ minutes: 30 * faker.number.int({ min: 0, max: 17 }) });
+      // Slots on the hour or half hour within the demo's weekly hours: 08:00-11:30 and 13:00-16:30.
+      const slot = faker.number.int({ min: 0, max: 15 });
+      const start = day.set({ hour: slot < 8 ? 8 : 13 }).plus({ minutes: 30 * (slot % 8) });
       const key = `${practitioner.id}|${start.toISODate()}|${start.toFormat('HH:mm')}`;
       if (booked.has(key)) continue;
       booked.add(key);

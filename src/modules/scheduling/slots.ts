@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import { DateTime } from 'luxon';
 import type { TenantScope } from '../../server/db/scope.ts';
 import { ACTIVE_APPOINTMENT_STATUSES, type ServiceTable } from '../../server/db/types.ts';
 import type { Selectable } from 'kysely';
 import { AppError, notFound } from '../../server/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
-import { bookableSlots, workingWindows, type Busy, type Window } from './availability.ts';
+import { bookableSlots, localInstant, workingWindows, type Busy, type Window } from './availability.ts';
 
 export type Service = Selectable<ServiceTable>;
 
@@ -76,72 +77,91 @@ export async function loadSchedule(
   const rangeStart = new Date(Date.parse(`${input.fromDate}T00:00:00Z`) - DAY);
   const rangeEnd = new Date(Date.parse(`${input.toDate}T00:00:00Z`) + 2 * DAY);
 
-  const [locations, rules, exceptions, holidays, busyRows] = await Promise.all([
-    scope.tx.selectFrom('location').select(['id', 'time_zone']).where('id', 'in', input.locationIds).where('active', '=', true).execute(),
-    scope.tx
-      .selectFrom('availability_rule')
-      .select(['practitioner_id', 'location_id', 'weekday', 'start_time', 'end_time', 'valid_from', 'valid_until'])
-      .where('practitioner_id', 'in', input.practitionerIds)
-      .where('location_id', 'in', input.locationIds)
-      .execute(),
-    scope.tx
-      .selectFrom('availability_exception')
-      .select(['practitioner_id', 'location_id', 'kind', 'starts_at', 'ends_at'])
-      .where('practitioner_id', 'in', input.practitionerIds)
-      .where('starts_at', '<', rangeEnd)
-      .where('ends_at', '>', rangeStart)
-      .execute(),
-    scope.tx
-      .selectFrom('holiday')
-      .select(['date', 'location_id'])
-      .where('date', '>=', input.fromDate)
-      .where('date', '<=', input.toDate)
-      .execute(),
-    scope.tx
-      .selectFrom('appointment')
-      .select(['practitioner_id', 'block_start', 'block_end'])
-      .where('practitioner_id', 'in', input.practitionerIds)
-      .where('status', 'in', ACTIVE_APPOINTMENT_STATUSES)
-      // Blocks last a day at most (a check constraint), so this is an index range on block_start.
-      .where('block_start', '>', new Date(rangeStart.getTime() - DAY))
-      .where('block_start', '<', rangeEnd)
-      .$if(Boolean(input.excludeAppointmentId), (q) => q.where('id', '!=', input.excludeAppointmentId!))
-      .orderBy('block_start')
-      .execute(),
-  ]);
-  const zones = new Map(locations.map((l) => [l.id, l.time_zone]));
+  // One statement, one round trip: each part comes back as JSON.
+  const jsonOf = <T>(expression: ReturnType<typeof sql>) => sql<T>`coalesce(json_agg(${expression}), '[]'::json)`;
+  const epochMs = (column: string) => sql`(extract(epoch from ${sql.ref(column)}) * 1000)::bigint`;
+  const row = await scope.tx
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('location')
+        .select(jsonOf<Array<[string, string]>>(sql`json_build_array(id, time_zone)`).as('v'))
+        .where('id', 'in', input.locationIds)
+        .where('active', '=', true)
+        .as('locations'),
+      eb
+        .selectFrom('availability_rule')
+        .select(
+          jsonOf<Array<[string, string, number, string, string, string | null, string | null]>>(
+            sql`json_build_array(practitioner_id, location_id, weekday, start_time, end_time, valid_from, valid_until)`,
+          ).as('v'),
+        )
+        .where('practitioner_id', 'in', input.practitionerIds)
+        .where('location_id', 'in', input.locationIds)
+        .as('rules'),
+      eb
+        .selectFrom('availability_exception')
+        .select(
+          jsonOf<Array<[string, string | null, 'time_off' | 'extra', number, number]>>(
+            sql`json_build_array(practitioner_id, location_id, kind, ${epochMs('starts_at')}, ${epochMs('ends_at')})`,
+          ).as('v'),
+        )
+        .where('practitioner_id', 'in', input.practitionerIds)
+        .where('starts_at', '<', rangeEnd)
+        .where('ends_at', '>', rangeStart)
+        .as('exceptions'),
+      eb
+        .selectFrom('holiday')
+        .select(jsonOf<Array<[string, string | null]>>(sql`json_build_array(date, location_id)`).as('v'))
+        .where('date', '>=', input.fromDate)
+        .where('date', '<=', input.toDate)
+        .as('holidays'),
+      // Per practitioner, its blocks as 'start,end;start,end' in epoch milliseconds: thousands of
+      // rows of timestamps would cost more to parse into Dates than the whole slot computation.
+      eb
+        .selectFrom((inner) =>
+          inner
+            .selectFrom('appointment')
+            .select([
+              'practitioner_id',
+              sql<string>`string_agg(${epochMs('block_start')} || ',' || ${epochMs('block_end')}, ';' order by block_start)`.as('blocks'),
+            ])
+            .where('practitioner_id', 'in', input.practitionerIds)
+            .where('status', 'in', ACTIVE_APPOINTMENT_STATUSES)
+            // Blocks last a day at most (a check constraint), so this is an index range on block_start.
+            .where('block_start', '>', new Date(rangeStart.getTime() - DAY))
+            .where('block_start', '<', rangeEnd)
+            .$if(Boolean(input.excludeAppointmentId), (q) => q.where('id', '!=', input.excludeAppointmentId!))
+            .groupBy('practitioner_id')
+            .as('b'),
+        )
+        .select(sql<Record<string, string>>`coalesce(json_object_agg(b.practitioner_id, b.blocks), '{}'::json)`.as('v'))
+        .as('busy'),
+    ])
+    .executeTakeFirstOrThrow();
+  const parse = <T>(value: T | string | null): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T));
+  const locations = parse(row.locations) ?? [];
+  const zones = new Map(locations.map(([id, zone]) => [id, zone]));
   const windows = workingWindows({
-    rules: rules
-      .filter((r) => zones.has(r.location_id))
-      .map((r) => ({
-        practitionerId: r.practitioner_id,
-        locationId: r.location_id,
-        weekday: r.weekday,
-        startTime: r.start_time,
-        endTime: r.end_time,
-        validFrom: r.valid_from,
-        validUntil: r.valid_until,
+    rules: (parse(row.rules) ?? [])
+      .filter(([, locationId]) => zones.has(locationId))
+      .map(([practitionerId, locationId, weekday, startTime, endTime, validFrom, validUntil]) => ({
+        practitionerId,
+        locationId,
+        weekday,
+        startTime,
+        endTime,
+        validFrom,
+        validUntil,
       })),
-    exceptions: exceptions
-      .filter((e) => e.kind === 'time_off' || (e.location_id !== null && zones.has(e.location_id)))
-      .map((e) => ({
-        practitionerId: e.practitioner_id,
-        locationId: e.location_id,
-        kind: e.kind,
-        start: new Date(e.starts_at).getTime(),
-        end: new Date(e.ends_at).getTime(),
-      })),
-    holidays: holidays.map((h) => ({ date: h.date, locationId: h.location_id })),
+    exceptions: (parse(row.exceptions) ?? [])
+      .filter(([, locationId, kind]) => kind === 'time_off' || (locationId !== null && zones.has(locationId)))
+      .map(([practitionerId, locationId, kind, start, end]) => ({ practitionerId, locationId, kind, start: Number(start), end: Number(end) })),
+    holidays: (parse(row.holidays) ?? []).map(([date, locationId]) => ({ date, locationId })),
     zoneOf: (id) => zones.get(id)!,
     fromDate: input.fromDate,
     toDate: input.toDate,
   });
-  const practitionerBusy = new Map<string, Array<[number, number]>>();
-  for (const row of busyRows) {
-    let list = practitionerBusy.get(row.practitioner_id);
-    if (!list) practitionerBusy.set(row.practitioner_id, (list = []));
-    list.push([new Date(row.block_start).getTime(), new Date(row.block_end).getTime()]);
-  }
+  const practitionerBusy = new Map<string, Busy>(Object.entries(parse(row.busy) ?? {}).map(([id, blocks]) => [id, parseBlocks(blocks)]));
   const schedule: Schedule = { windows, practitionerBusy, zones };
   if (input.withRooms) {
     const rooms = await scope.tx
@@ -174,6 +194,14 @@ export async function loadSchedule(
     }
   }
   return schedule;
+}
+
+/** 'start,end;start,end' (epoch milliseconds, sorted by start) as pairs. */
+function parseBlocks(text: string): Array<readonly [number, number]> {
+  return text.split(';').map((pair) => {
+    const comma = pair.indexOf(',');
+    return [Number(pair.slice(0, comma)), Number(pair.slice(comma + 1))] as const;
+  });
 }
 
 /** Who offers a service where: active practitioners and locations linked to it, narrowed by the query. */
@@ -252,19 +280,23 @@ export async function findSlots(scope: TenantScope, query: SlotQuery, now: Date)
     latest: horizon.latest,
   });
   // The search is by local date at each location: drop slots the day-wide instant range let in.
+  const bounds = new Map<string, [number, number]>();
+  for (const [id, zone] of schedule.zones) {
+    const end = DateTime.fromISO(query.to, { zone }).plus({ days: 1 }).toISODate()!;
+    bounds.set(id, [localInstant(query.from, '00:00', zone), localInstant(end, '00:00', zone)]);
+  }
   return slots
-    .map((s) => ({ slot: s, zone: schedule.zones.get(s.locationId)! }))
-    .filter(({ slot, zone }) => {
-      const date = DateTime.fromMillis(slot.start, { zone }).toISODate()!;
-      return date >= query.from && date <= query.to;
+    .filter((s) => {
+      const [first, last] = bounds.get(s.locationId)!;
+      return s.start >= first && s.start < last;
     })
-    .map(({ slot, zone }) => ({
-      startsAt: new Date(slot.start).toISOString(),
-      endsAt: new Date(slot.end).toISOString(),
-      practitionerId: slot.practitionerId,
-      locationId: slot.locationId,
-      roomId: slot.roomId,
-      timeZone: zone,
+    .map((s) => ({
+      startsAt: new Date(s.start).toISOString(),
+      endsAt: new Date(s.end).toISOString(),
+      practitionerId: s.practitionerId,
+      locationId: s.locationId,
+      roomId: s.roomId,
+      timeZone: schedule.zones.get(s.locationId)!,
     }));
 }
 

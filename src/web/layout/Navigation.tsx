@@ -1,5 +1,5 @@
 import { NavLink, Stack } from '@mantine/core';
-import { IconArrowMerge, IconChecklist, IconFileImport, IconLayoutDashboard, IconTargetArrow, IconUsers } from '@tabler/icons-react';
+import { IconArrowMerge, IconChecklist, IconFileImport, IconLayoutDashboard, IconSettings, IconTargetArrow, IconUsers } from '@tabler/icons-react';
 import type { Icon } from '@tabler/icons-react';
 import { useSession } from '../auth/AuthContext.tsx';
 import { canSeePatients } from '../auth/roles.ts';
@@ -22,6 +22,7 @@ const SECTIONS: Section[] = [
   { label: 'Leads', href: '/leads', icon: IconTargetArrow, patientData: true },
   { label: 'Duplicates', href: '/duplicates', icon: IconArrowMerge, patientData: true },
   { label: 'Import', href: '/import', icon: IconFileImport, patientData: true, roles: ['admin', 'front_desk'] },
+  { label: 'Clinic setup', href: '/setup', icon: IconSettings, patientData: false, roles: ['admin'] },
 ];
 
 function isActive(href: string, pathname: string): boolean {
