@@ -236,18 +236,25 @@ function slotTaken(conflicts: Conflict[], place: Place, zone: string): Problem {
   };
 }
 
-/** Runs `work` so that a violated exclusion constraint rolls back only `work`, and says which. */
+/**
+ * Runs `work` so that a violated exclusion constraint rolls back only `work`, and says which.
+ * Two transactions inserting overlapping rows at once can each wait on the other's row: PostgreSQL
+ * then aborts one with a deadlock. That one tries again (now waiting for the other to finish), so
+ * it ends as a booking or as a clean overlap, never as an error.
+ */
 async function guardOverlap<T>(scope: TenantScope, work: () => Promise<T>): Promise<{ ok: T } | { overlap: 'practitioner' | 'room' }> {
-  await sql`savepoint booking`.execute(scope.tx);
-  try {
-    const ok = await work();
-    await sql`release savepoint booking`.execute(scope.tx);
-    return { ok };
-  } catch (error) {
-    const e = error as { code?: string; constraint?: string };
-    if (e.code !== '23P01') throw error;
-    await sql`rollback to savepoint booking`.execute(scope.tx);
-    return { overlap: e.constraint === 'appointment_room_no_overlap' ? 'room' : 'practitioner' };
+  for (let attempt = 1; ; attempt++) {
+    await sql`savepoint booking`.execute(scope.tx);
+    try {
+      const ok = await work();
+      await sql`release savepoint booking`.execute(scope.tx);
+      return { ok };
+    } catch (error) {
+      const e = error as { code?: string; constraint?: string };
+      if (e.code !== '23P01' && !(e.code === '40P01' && attempt < 5)) throw error;
+      await sql`rollback to savepoint booking`.execute(scope.tx);
+      if (e.code === '23P01') return { overlap: e.constraint === 'appointment_room_no_overlap' ? 'room' : 'practitioner' };
+    }
   }
 }
 
