@@ -2,8 +2,13 @@ import { purgeExpiredCredentials, type AuthDeps } from '../modules/auth/service.
 import { purgeRateLimitCounters } from '../server/http/rate-limit.ts';
 import { runImportJob } from '../modules/import/job.ts';
 import { refreshStatistics } from '../server/db/maintenance.ts';
+import { registerWaitlist } from '../modules/waitlist/release.ts';
+import { sweepWaitlist } from '../modules/waitlist/sweep.ts';
 
 export type JobDeps = AuthDeps;
+
+// Slots freed by work in the worker go to the waitlist too.
+registerWaitlist();
 
 export type JobHandler = (deps: JobDeps, data: object) => Promise<unknown>;
 
@@ -18,4 +23,5 @@ export const jobHandlers = {
     await refreshStatistics(deps.db);
     return { analyzed: true };
   },
+  'waitlist.sweep': async (deps) => sweepWaitlist(deps.db, deps.clock()),
 } satisfies Record<string, JobHandler>;

@@ -27,6 +27,8 @@ const SCHEDULES: Array<{ name: JobName; cron: string }> = [
   { name: 'housekeeping.purge-credentials', cron: '17 * * * *' },
   // PGlite has no autovacuum: without this its planner works from no statistics at all.
   { name: 'housekeeping.refresh-statistics', cron: '41 * * * *' },
+  // Waitlist offers last two hours: unanswered ones expire and the next batch goes out.
+  { name: 'waitlist.sweep', cron: '*/5 * * * *' },
 ];
 
 /**

@@ -28,6 +28,7 @@ import { registerTagRoutes } from '../modules/tags/routes.ts';
 import { registerTaskRoutes } from '../modules/tasks/routes.ts';
 import { registerTimelineRoutes } from '../modules/timeline/routes.ts';
 import { registerSystemRoutes } from '../modules/system/routes.ts';
+import { registerWaitlistRoutes } from '../modules/waitlist/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/connection.ts';
@@ -162,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerAppointmentRoutes(app, deps);
   await registerSchedulingDirectoryRoutes(app, deps);
   await registerCalendarFeedRoutes(app, deps);
+  await registerWaitlistRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }
