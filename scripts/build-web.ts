@@ -2,6 +2,7 @@
 // than every source file, so `npm start` stays quick after the first time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, globSync, statSync } from 'node:fs';
+import path from 'node:path';
 
 const out = 'dist/web/index.html';
 if (process.argv.includes('--if-stale') && existsSync(out)) {
@@ -9,5 +10,8 @@ if (process.argv.includes('--if-stale') && existsSync(out)) {
   const sources = [...globSync('src/web/**/*'), ...globSync('src/shared/**/*'), 'vite.config.ts', 'package-lock.json'];
   if (sources.every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
 }
-const result = spawnSync('vite', ['build', '--config', 'vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+// The project's own vite, whether or not npm has put node_modules/.bin on PATH.
+const vite = path.join(import.meta.dirname, '..', 'node_modules', '.bin', 'vite');
+const result = spawnSync(vite, ['build', '--config', 'vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
+if (result.error) console.error(`Could not run ${vite}: ${result.error.message}`);
 process.exit(result.status ?? 1);

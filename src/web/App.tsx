@@ -17,6 +17,8 @@ const MyTasksPage = lazy(() => import('./tasks/MyTasksPage.tsx').then((m) => ({ 
 const LeadBoardPage = lazy(() => import('./leads/LeadBoardPage.tsx').then((m) => ({ default: m.LeadBoardPage })));
 const ImportPage = lazy(() => import('./import/ImportPage.tsx').then((m) => ({ default: m.ImportPage })));
 const DuplicateReviewPage = lazy(() => import('./duplicates/DuplicateReviewPage.tsx').then((m) => ({ default: m.DuplicateReviewPage })));
+const SchedulePage = lazy(() => import('./schedule/SchedulePage.tsx').then((m) => ({ default: m.SchedulePage })));
+const WaitlistPage = lazy(() => import('./waitlist/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
 const ClinicSetupPage = lazy(() => import('./setup/ClinicSetupPage.tsx').then((m) => ({ default: m.ClinicSetupPage })));
 
 const LOGIN_PATH = '/login';
@@ -36,6 +38,9 @@ const ROUTES: Route[] = [
   { pattern: '/patients', patientData: true, render: () => <PatientsPage /> },
   // Keyed by id so moving from one patient to another starts the page afresh.
   { pattern: '/patients/:id', patientData: true, render: ({ id }) => <PatientPage key={id} patientId={id!} /> },
+  { pattern: '/schedule', patientData: true, render: () => <SchedulePage today={false} /> },
+  { pattern: '/schedule/today', patientData: true, render: () => <SchedulePage today /> },
+  { pattern: '/waitlist', patientData: true, render: () => <WaitlistPage /> },
   { pattern: '/tasks', patientData: true, render: () => <MyTasksPage /> },
   { pattern: '/leads', patientData: true, render: () => <LeadBoardPage /> },
   { pattern: '/duplicates', patientData: true, render: () => <DuplicateReviewPage /> },

@@ -84,6 +84,8 @@ const startTime = z
 
 const place = {
   startsAt: startTime,
+  /** Only for a visit longer than the service's duration; never shorter. */
+  endsAt: startTime.optional(),
   timeZone: z.string().max(64).optional(),
 };
 
@@ -137,22 +139,22 @@ const listQuery = z.strictObject({
 const idParams = z.object({ id: z.string().max(100) });
 
 /** The instant a request's start names, or a 400 saying what is wrong with it. */
-export function parseStart(startsAt: string, timeZone: string | undefined): Date {
+export function parseStart(startsAt: string, timeZone: string | undefined, field = 'startsAt'): Date {
   const hasOffset = /(Z|[+-]\d{2}:\d{2})$/.test(startsAt);
   const fail = (path: string, message: string) => new AppError(400, 'validation_failed', `Invalid request: ${path} ${message}`, [{ path, message }]);
   if (timeZone !== undefined && !isIanaTimeZone(timeZone)) throw fail('timeZone', `"${timeZone}" is not an IANA time zone`);
   if (hasOffset) {
     const parsed = DateTime.fromISO(startsAt, { setZone: true });
-    if (!parsed.isValid) throw fail('startsAt', `"${startsAt}" is not a real date and time`);
+    if (!parsed.isValid) throw fail(field, `"${startsAt}" is not a real date and time`);
     return parsed.toJSDate();
   }
-  if (!timeZone) throw fail('startsAt', 'needs an offset (e.g. -05:00) or a timeZone beside it');
+  if (!timeZone) throw fail(field, 'needs an offset (e.g. -05:00) or a timeZone beside it');
   const local = DateTime.fromISO(startsAt, { zone: timeZone });
-  if (!local.isValid) throw fail('startsAt', `"${startsAt}" is not a real date and time`);
+  if (!local.isValid) throw fail(field, `"${startsAt}" is not a real date and time`);
   // A wall-clock time skipped by a daylight saving change does not exist in that zone.
   const wanted = DateTime.fromISO(startsAt, { zone: 'UTC' });
   if (local.hour !== wanted.hour || local.minute !== wanted.minute || local.day !== wanted.day) {
-    throw fail('startsAt', `${startsAt} does not exist in ${timeZone} (the clocks skip it for daylight saving time)`);
+    throw fail(field, `${startsAt} does not exist in ${timeZone} (the clocks skip it for daylight saving time)`);
   }
   return local.toJSDate();
 }
@@ -224,9 +226,9 @@ export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppD
       },
     },
     async (request, reply) => {
-      const { startsAt, timeZone, ...rest } = request.body;
-      const start = parseStart(startsAt, timeZone);
-      const view = await inTenant(db, request, (scope) => bookAppointment(scope, { ...rest, startsAt: start }, deps.clock()));
+      const { startsAt, endsAt, timeZone, ...rest } = request.body;
+      const times = { startsAt: parseStart(startsAt, timeZone), endsAt: endsAt === undefined ? undefined : parseStart(endsAt, timeZone, 'endsAt') };
+      const view = await inTenant(db, request, (scope) => bookAppointment(scope, { ...rest, ...times }, deps.clock()));
       return reply.status(201).send(view);
     },
   );
@@ -243,12 +245,13 @@ export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppD
       },
     },
     async (request, reply) => {
-      const { startsAt, timeZone, rrule, ...rest } = request.body;
+      const { startsAt, endsAt, timeZone, rrule, ...rest } = request.body;
       const start = parseStart(startsAt, timeZone);
+      const end = endsAt === undefined ? undefined : parseStart(endsAt, timeZone, 'endsAt');
       const result = await inTenant(db, request, async (scope) => {
         const location = await scope.tx.selectFrom('location').select('time_zone').where('id', '=', rest.locationId).executeTakeFirst();
         if (!location) throw new AppError(400, 'validation_failed', 'Invalid request: locationId is not a location of this clinic', [{ path: 'locationId', message: 'is not a location of this clinic' }]);
-        return bookSeries(scope, { ...rest, startsAt: start, rrule }, occurrences(rrule, start, location.time_zone), deps.clock());
+        return bookSeries(scope, { ...rest, startsAt: start, endsAt: end, rrule }, occurrences(rrule, start, location.time_zone), deps.clock());
       });
       return reply.status(201).send(result);
     },
@@ -286,9 +289,9 @@ export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppD
       },
     },
     async (request) => {
-      const { startsAt, timeZone, ...rest } = request.body;
-      const start = parseStart(startsAt, timeZone);
-      return inTenant(db, request, (scope) => rescheduleAppointment(scope, request.params.id, { ...rest, startsAt: start }, deps.clock()));
+      const { startsAt, endsAt, timeZone, ...rest } = request.body;
+      const times = { startsAt: parseStart(startsAt, timeZone), endsAt: endsAt === undefined ? undefined : parseStart(endsAt, timeZone, 'endsAt') };
+      return inTenant(db, request, (scope) => rescheduleAppointment(scope, request.params.id, { ...rest, ...times }, deps.clock()));
     },
   );
 

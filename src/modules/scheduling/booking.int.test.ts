@@ -158,6 +158,29 @@ for (const engine of engines()) {
       assert.ok(timeline.body.items.some((e) => e.kind === 'appointment.rescheduled' && /from Mon 23 Nov 2026, 10:00 EST to Tue 24 Nov 2026, 09:30 EST/.test(e.summary)));
     });
 
+    test('a longer visit is booked with endsAt and keeps its length when moved; a time shorter than the service is refused', async () => {
+      const t = await setUp();
+      const short = await t.book(0, '2026-11-23T10:00:00-05:00', { endsAt: '2026-11-23T10:20:00-05:00' });
+      assert.equal(short.status, 400);
+      assert.match(short.body.error.message, /endsAt is too short for Follow-up visit, which takes 30 minutes/);
+      const backwards = await t.book(0, '2026-11-23T10:00:00-05:00', { endsAt: '2026-11-23T09:00:00-05:00' });
+      assert.equal(backwards.status, 400);
+      assert.match(backwards.body.error.message, /endsAt must be after startsAt/);
+      const long = await t.book(0, '2026-11-23T10:00:00-05:00', { endsAt: '2026-11-23T11:00:00-05:00' });
+      assert.equal(long.status, 201, long.raw.body);
+      assert.equal(long.body.endsAt, '2026-11-23T16:00:00.000Z');
+      const other = (await t.book(1, '2026-11-23T13:00:00-05:00')).body;
+      const moved = await t.call<AppointmentView>('POST', `/api/appointments/${long.body.id}/reschedule`, { startsAt: '2026-11-23T14:00:00-05:00', version: 1 });
+      assert.equal(moved.body.endsAt, '2026-11-23T20:00:00.000Z', 'still an hour');
+      // Overlapping the other booking by a few minutes: the conflict named is the other one, not itself.
+      const clash = await t.call<ErrorBody>('POST', `/api/appointments/${long.body.id}/reschedule`, { startsAt: '2026-11-23T12:15:00-05:00', version: 2 });
+      assert.equal(clash.status, 409);
+      assert.deepEqual((clash.body.error.details as { conflicts: Array<{ appointmentId: string }> }).conflicts.map((c) => c.appointmentId), [other.id]);
+      const resized = await t.call<AppointmentView>('POST', `/api/appointments/${long.body.id}/reschedule`, { startsAt: '2026-11-23T14:00:00-05:00', endsAt: '2026-11-23T14:45:00-05:00', version: 2 });
+      assert.equal(resized.status, 200, resized.raw.body);
+      assert.equal(resized.body.endsAt, '2026-11-23T19:45:00.000Z');
+    });
+
     test('status changes: confirm, check in, complete, no-show once started; cancel needs a reason and frees the slot; impossible changes are 409', async () => {
       const sundayToo = [1, 2, 3, 4, 5, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
       const t = await setUp({ hours: sundayToo, patients: 3 });

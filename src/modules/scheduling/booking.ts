@@ -23,6 +23,8 @@ export type BookingRequest = {
   practitionerId: string;
   locationId: string;
   startsAt: Date;
+  /** A longer visit than the service's duration (never shorter); the service's duration when left out. */
+  endsAt?: Date | undefined;
   roomId?: string | null | undefined;
   notes?: string | null | undefined;
   via?: BookedVia | undefined;
@@ -137,6 +139,17 @@ async function checkPatientRules(
 
 type Candidate = { start: number; end: number; practitionerId: string; locationId: string; roomId: string | null };
 
+/** Where a visit starting at `start` ends: the service's duration, or a longer `endsAt`. */
+function visitEnd(service: Service, start: number, endsAt: Date | undefined): number {
+  if (!endsAt) return start + service.duration_minutes * 60_000;
+  const minutes = (endsAt.getTime() - start) / 60_000;
+  const fail = (message: string) => new AppError(400, 'validation_failed', `Invalid request: endsAt ${message}`, [{ path: 'endsAt', message }]);
+  if (minutes <= 0) throw fail('must be after startsAt');
+  if (minutes < service.duration_minutes) throw fail(`is too short for ${service.name}, which takes ${service.duration_minutes} minutes`);
+  if (minutes > 720) throw fail('makes the visit longer than 12 hours');
+  return endsAt.getTime();
+}
+
 /** What is wrong with one candidate time, or null; picks a free room when the service needs one. */
 async function checkCandidate(
   scope: TenantScope,
@@ -145,6 +158,7 @@ async function checkCandidate(
   schedule: Schedule,
   candidate: Candidate,
   now: Date,
+  excludeId?: string,
 ): Promise<Problem | null> {
   const zone = place.location.timeZone;
   const when = formatLocal(candidate.start, zone);
@@ -171,14 +185,14 @@ async function checkCandidate(
     return {
       status: 400,
       code: 'outside_availability',
-      message: `${place.practitioner.name} is not available for ${service.duration_minutes} minutes from ${when} at ${place.location.name}.`,
+      message: `${place.practitioner.name} is not available for ${Math.round((candidate.end - candidate.start) / 60_000)} minutes from ${when} at ${place.location.name}.`,
       field: 'startsAt',
     };
   }
   const blockStart = candidate.start - service.buffer_before_minutes * 60_000;
   const blockEnd = candidate.end + service.buffer_after_minutes * 60_000;
   if (overlapsBusy(schedule.practitionerBusy.get(candidate.practitionerId) ?? [], blockStart, blockEnd)) {
-    return slotTaken(await conflictsOf(scope, { practitionerId: candidate.practitionerId }, blockStart, blockEnd), place, zone);
+    return slotTaken(await conflictsOf(scope, { practitionerId: candidate.practitionerId }, blockStart, blockEnd, excludeId), place, zone);
   }
   if (candidate.roomId) {
     const rooms = schedule.rooms?.get(candidate.locationId) ?? [];
@@ -187,7 +201,7 @@ async function checkCandidate(
       return { status: 400, code: 'validation_failed', message: `Invalid request: roomId is not an active room at ${place.location.name}`, field: 'roomId' };
     }
     if (overlapsBusy(room.busy, blockStart, blockEnd)) {
-      const conflicts = await conflictsOf(scope, { roomId: candidate.roomId }, blockStart, blockEnd);
+      const conflicts = await conflictsOf(scope, { roomId: candidate.roomId }, blockStart, blockEnd, excludeId);
       return { status: 409, code: 'room_taken', message: `The room is taken ${describe(conflicts, zone)}.`, details: { conflicts } };
     }
   } else if (service.requires_room) {
@@ -334,7 +348,7 @@ export async function bookAppointment(scope: TenantScope, request: BookingReques
   const start = request.startsAt.getTime();
   const candidate: Candidate = {
     start,
-    end: start + service.duration_minutes * 60_000,
+    end: visitEnd(service, start, request.endsAt),
     practitionerId: place.practitioner.id,
     locationId: place.location.id,
     roomId: request.roomId ?? null,
@@ -435,10 +449,11 @@ export async function bookSeries(
   });
   const candidates: Candidate[] = [];
   const report: OccurrenceReport[] = [];
+  const length = visitEnd(service, starts[0]!, request.endsAt) - starts[0]!;
   for (const start of starts) {
     const candidate: Candidate = {
       start,
-      end: start + service.duration_minutes * 60_000,
+      end: start + length,
       practitionerId: place.practitioner.id,
       locationId: place.location.id,
       roomId: request.roomId ?? null,
@@ -552,6 +567,8 @@ async function slotFreed(scope: TenantScope, row: StoredAppointment, now: Date):
 
 export type RescheduleRequest = {
   startsAt: Date;
+  /** The new end; when left out the visit keeps its length. */
+  endsAt?: Date | undefined;
   practitionerId?: string | undefined;
   locationId?: string | undefined;
   roomId?: string | null | undefined;
@@ -571,7 +588,9 @@ export async function rescheduleAppointment(scope: TenantScope, id: string, requ
   const start = request.startsAt.getTime();
   const roomId = request.roomId === undefined ? (place.location.id === row.location_id ? row.room_id : null) : request.roomId;
   if (roomId !== null && !isUuid(roomId)) throw new AppError(400, 'validation_failed', 'Invalid request: roomId is not an id', [{ path: 'roomId', message: 'is not an id' }]);
-  const candidate: Candidate = { start, end: start + service.duration_minutes * 60_000, practitionerId: place.practitioner.id, locationId: place.location.id, roomId };
+  const length = row.ends_at.getTime() - row.starts_at.getTime();
+  const end = request.endsAt ? visitEnd(service, start, request.endsAt) : start + Math.max(length, service.duration_minutes * 60_000);
+  const candidate: Candidate = { start, end, practitionerId: place.practitioner.id, locationId: place.location.id, roomId };
   const schedule = await loadSchedule(scope, {
     practitionerIds: [place.practitioner.id],
     locationIds: [place.location.id],
@@ -579,7 +598,7 @@ export async function rescheduleAppointment(scope: TenantScope, id: string, requ
     withRooms: service.requires_room || roomId !== null,
     excludeAppointmentId: row.id,
   });
-  const problem = await checkCandidate(scope, service, place, schedule, candidate, now);
+  const problem = await checkCandidate(scope, service, place, schedule, candidate, now, row.id);
   if (problem) throw problemError(problem);
   const via = viaOf(scope, request.via);
   const updated = await guardOverlap(scope, () =>

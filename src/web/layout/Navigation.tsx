@@ -1,5 +1,15 @@
 import { NavLink, Stack } from '@mantine/core';
-import { IconArrowMerge, IconChecklist, IconFileImport, IconLayoutDashboard, IconSettings, IconTargetArrow, IconUsers } from '@tabler/icons-react';
+import {
+  IconArrowMerge,
+  IconCalendarWeek,
+  IconChecklist,
+  IconFileImport,
+  IconHourglass,
+  IconLayoutDashboard,
+  IconSettings,
+  IconTargetArrow,
+  IconUsers,
+} from '@tabler/icons-react';
 import type { Icon } from '@tabler/icons-react';
 import { useSession } from '../auth/AuthContext.tsx';
 import { canSeePatients } from '../auth/roles.ts';
@@ -18,6 +28,8 @@ interface Section {
 const SECTIONS: Section[] = [
   { label: 'Overview', href: '/', icon: IconLayoutDashboard, patientData: false },
   { label: 'Patients', href: '/patients', icon: IconUsers, patientData: true },
+  { label: 'Schedule', href: '/schedule', icon: IconCalendarWeek, patientData: true },
+  { label: 'Waitlist', href: '/waitlist', icon: IconHourglass, patientData: true },
   { label: 'My tasks', href: '/tasks', icon: IconChecklist, patientData: true },
   { label: 'Leads', href: '/leads', icon: IconTargetArrow, patientData: true },
   { label: 'Duplicates', href: '/duplicates', icon: IconArrowMerge, patientData: true },

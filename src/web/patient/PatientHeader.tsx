@@ -1,10 +1,12 @@
 import { Avatar, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { PatientRecord } from '../api/patients.ts';
+import type { Appointment } from '../api/schedule.ts';
 import { initials } from '../auth/roles.ts';
 import { TagBadge } from '../catalog/TagBadge.tsx';
 import { formatAge, formatCalendarDate, formatFullName, formatMrn, sexLabel } from '../patients/format.ts';
 import { LifecycleBadge } from '../patients/LifecycleBadge.tsx';
 import { ArchiveAction } from './ArchiveAction.tsx';
+import { BookAppointmentButton } from './BookAppointmentButton.tsx';
 import { PatientFacts } from './PatientFacts.tsx';
 
 interface PatientHeaderProps {
@@ -12,6 +14,8 @@ interface PatientHeaderProps {
   onChanged: (record: PatientRecord) => void;
   /** Something about the record changed elsewhere (a household link): load it again. */
   onStale: () => void;
+  /** Appointments were booked from the header. */
+  onBooked?: (appointments: Appointment[]) => void;
 }
 
 function Identity({ patient }: { patient: PatientRecord }) {
@@ -72,7 +76,7 @@ function Identity({ patient }: { patient: PatientRecord }) {
 }
 
 /** Who the patient is and how to reach them, above every tab of the patient page. */
-export function PatientHeader({ patient, onChanged, onStale }: PatientHeaderProps) {
+export function PatientHeader({ patient, onChanged, onStale, onBooked }: PatientHeaderProps) {
   return (
     <Paper withBorder radius="md" p="lg" component="section" aria-label="Patient">
       <Group justify="space-between" align="flex-start" wrap="nowrap" gap="md">
@@ -82,7 +86,12 @@ export function PatientHeader({ patient, onChanged, onStale }: PatientHeaderProp
           </Avatar>
           <Identity patient={patient} />
         </Group>
-        {!patient.mergedIntoId && <ArchiveAction patient={patient} onChanged={onChanged} />}
+        {!patient.mergedIntoId && (
+          <Group gap="xs" wrap="nowrap">
+            {onBooked && !patient.archivedAt && <BookAppointmentButton patient={patient} onBooked={onBooked} />}
+            <ArchiveAction patient={patient} onChanged={onChanged} />
+          </Group>
+        )}
       </Group>
       <PatientFacts patient={patient} onStale={onStale} />
     </Paper>

@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { Alert, Anchor, Button, EmptyState, Skeleton, Stack, Tabs, Text } from '@mantine/core';
-import { IconArchive, IconArrowMerge, IconChecklist, IconCopy, IconHistory, IconId, IconTimeline, IconUserQuestion } from '@tabler/icons-react';
+import { IconArchive, IconArrowMerge, IconCalendarEvent, IconChecklist, IconCopy, IconHistory, IconId, IconTimeline, IconUserQuestion } from '@tabler/icons-react';
 import { ApiError } from '../api/client.ts';
 import type { PatientRecord } from '../api/patients.ts';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
@@ -9,12 +10,13 @@ import { Link, updateSearch, useLocation } from '../router.tsx';
 import { DetailsTab } from './DetailsTab.tsx';
 import { DuplicatesTab } from './DuplicatesTab.tsx';
 import { HistoryTab } from './HistoryTab.tsx';
+import { PatientAppointmentsTab } from './PatientAppointmentsTab.tsx';
 import { PatientHeader } from './PatientHeader.tsx';
 import { PatientTasksTab } from './PatientTasksTab.tsx';
 import { TimelineTab } from './timeline/TimelineTab.tsx';
 import { usePatient } from './usePatient.ts';
 
-const TABS = ['timeline', 'tasks', 'details', 'history', 'duplicates'] as const;
+const TABS = ['timeline', 'appointments', 'tasks', 'details', 'history', 'duplicates'] as const;
 type Tab = (typeof TABS)[number];
 const isTab = (value: string | null): value is Tab => TABS.includes(value as Tab);
 
@@ -64,6 +66,8 @@ export function PatientPage({ patientId }: { patientId: string }) {
   const requested = location.search.get('tab');
   const tab: Tab = isTab(requested) ? requested : 'timeline';
   usePageTitle(patient.status === 'success' ? formatFullName(patient.data) : 'Patient');
+  // Bumped by a booking, so the appointments tab reads the list again.
+  const [bookings, setBookings] = useState(0);
 
   if (patient.status === 'loading') {
     return (
@@ -87,11 +91,23 @@ export function PatientPage({ patientId }: { patientId: string }) {
         ← Patients
       </Anchor>
       <RecordNotice patient={record} />
-      <PatientHeader patient={record} onChanged={patient.setData} onStale={patient.refresh} />
+      <PatientHeader
+        patient={record}
+        onChanged={patient.setData}
+        onStale={patient.refresh}
+        onBooked={() => {
+          setBookings((n) => n + 1);
+          patient.refresh();
+          updateSearch({ tab: 'appointments' }, { replace: true });
+        }}
+      />
       <Tabs value={tab} onChange={(value) => updateSearch({ tab: value === 'timeline' ? null : value }, { replace: true })} keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="timeline" leftSection={<IconTimeline size={16} aria-hidden />}>
             Timeline
+          </Tabs.Tab>
+          <Tabs.Tab value="appointments" leftSection={<IconCalendarEvent size={16} aria-hidden />}>
+            Appointments
           </Tabs.Tab>
           <Tabs.Tab value="tasks" leftSection={<IconChecklist size={16} aria-hidden />}>
             Tasks
@@ -118,6 +134,9 @@ export function PatientPage({ patientId }: { patientId: string }) {
           ) : (
             <TimelineTab patientId={record.id} readOnly={readOnly} />
           )}
+        </Tabs.Panel>
+        <Tabs.Panel value="appointments" pt="md">
+          <PatientAppointmentsTab key={bookings} patientId={record.id} />
         </Tabs.Panel>
         <Tabs.Panel value="tasks" pt="md">
           <PatientTasksTab patientId={record.id} readOnly={readOnly} />

@@ -1,7 +1,7 @@
 import { Group, Text, ThemeIcon } from '@mantine/core';
 import type { TimelineItem } from '../../api/timeline.ts';
 import { formatAgo, formatInstant } from '../../patients/format.ts';
-import { kindBody, kindStyle } from './kinds.ts';
+import { kindBody, kindLabel, kindStyle } from './kinds.ts';
 
 function actorName(actor: TimelineItem['actor']): string {
   if (actor.name) return actor.name;
@@ -14,8 +14,9 @@ function actorName(actor: TimelineItem['actor']): string {
 /** The bullet of one event: its family's icon in its colour. */
 export function TimelineBullet({ item }: { item: TimelineItem }) {
   const { icon: KindIcon, color } = kindStyle(item);
+  const label = kindLabel(item);
   return (
-    <ThemeIcon size={26} radius="xl" variant="light" color={color}>
+    <ThemeIcon size={26} radius="xl" variant="light" color={color} {...(label ? { role: 'img', 'aria-label': label, title: label } : {})}>
       <KindIcon size={15} aria-hidden />
     </ThemeIcon>
   );

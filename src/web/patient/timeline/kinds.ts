@@ -1,9 +1,16 @@
 import {
   IconArrowMerge,
+  IconCalendarCheck,
   IconCalendarEvent,
+  IconCalendarPlus,
+  IconCalendarTime,
+  IconCalendarX,
   IconChecklist,
+  IconCircleCheck,
   IconCreditCard,
+  IconDoorEnter,
   IconHome,
+  IconHourglass,
   IconMail,
   IconMessage,
   IconNote,
@@ -15,6 +22,7 @@ import {
   IconStar,
   IconTargetArrow,
   IconUserEdit,
+  IconUserX,
 } from '@tabler/icons-react';
 import type { Icon } from '@tabler/icons-react';
 import type { TimelineItem } from '../../api/timeline.ts';
@@ -30,6 +38,7 @@ export const KIND_FILTERS = [
   { value: 'lead', label: 'Lead' },
   { value: 'household', label: 'Household' },
   { value: 'patient', label: 'Merges' },
+  { value: 'waitlist', label: 'Waitlist' },
 ] as const;
 
 const STYLE: Record<string, { icon: Icon; color: string }> = {
@@ -47,10 +56,29 @@ const STYLE: Record<string, { icon: Icon; color: string }> = {
   lead: { icon: IconTargetArrow, color: 'violet' },
   household: { icon: IconHome, color: 'pink' },
   patient: { icon: IconArrowMerge, color: 'grape' },
+  waitlist: { icon: IconHourglass, color: 'lime' },
 };
 
-/** The icon and colour for an event: by its family, with a call's direction shown. */
+/** Appointment events, each with its own label, icon and colour (the status it leads to). */
+const APPOINTMENT_KINDS: Record<string, { label: string; icon: Icon; color: string }> = {
+  'appointment.booked': { label: 'Appointment booked', icon: IconCalendarPlus, color: 'blue' },
+  'appointment.rescheduled': { label: 'Appointment rescheduled', icon: IconCalendarTime, color: 'blue' },
+  'appointment.cancelled': { label: 'Appointment cancelled', icon: IconCalendarX, color: 'red' },
+  'appointment.confirmed': { label: 'Appointment confirmed', icon: IconCalendarCheck, color: 'blue' },
+  'appointment.checked_in': { label: 'Checked in', icon: IconDoorEnter, color: 'teal' },
+  'appointment.noshow': { label: 'No-show', icon: IconUserX, color: 'orange' },
+  'appointment.completed': { label: 'Visit completed', icon: IconCircleCheck, color: 'gray' },
+};
+
+/** A short name for a step of an appointment ("Appointment booked"), where the icon alone would not say it. */
+export function kindLabel(item: TimelineItem): string | null {
+  return APPOINTMENT_KINDS[item.kind]?.label ?? null;
+}
+
+/** The icon and colour for an event: by its family, with a call's direction and an appointment's step shown. */
 export function kindStyle(item: TimelineItem): { icon: Icon; color: string } {
+  const appointment = APPOINTMENT_KINDS[item.kind];
+  if (appointment) return appointment;
   if (item.kind === 'call') {
     const direction = item.detail.direction;
     if (direction === 'inbound') return { icon: IconPhoneIncoming, color: 'teal' };
