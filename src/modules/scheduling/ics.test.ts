@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import ICAL from 'ical.js';
 import type { AppointmentStatus } from '../../server/db/types.ts';
 import { appointmentCalendar, calendarZone, type CalendarAppointment, type CalendarOptions } from './ics.ts';
 
@@ -169,6 +170,26 @@ describe('appointmentCalendar', () => {
         const expected = local[a.startsAt.toISOString().replace('.000Z', 'Z')];
         if (expected) assert.equal(start.value, expected, `${zone}: local time of ${a.startsAt.toISOString()}`);
       }
+    }
+  });
+
+  test('ical.js (the parser Thunderbird uses) reads the same instants back through the file\'s own VTIMEZONE', () => {
+    for (const { zone, instants } of DST_CASES) {
+      const appointments = instants.map((at) => appointment(at, zone));
+      const root = new ICAL.Component(ICAL.parse(appointmentCalendar(appointments, feed)));
+      for (const vtimezone of root.getAllSubcomponents('vtimezone')) {
+        const tz = new ICAL.Timezone(vtimezone);
+        if (!ICAL.TimezoneService.has(tz.tzid)) ICAL.TimezoneService.register(tz);
+      }
+      const starts = root
+        .getAllSubcomponents('vevent')
+        .map((v) => new ICAL.Event(v))
+        .map((e) => [e.uid, e.startDate.toJSDate().toISOString(), e.endDate.toJSDate().toISOString(), e.startDate.zone?.tzid] as const);
+      assert.deepEqual(
+        starts,
+        appointments.map((a) => [`${a.id}@rapport`, a.startsAt.toISOString(), a.endsAt.toISOString(), zone] as const),
+        zone,
+      );
     }
   });
 
