@@ -22,6 +22,7 @@ import { registerPatientRoutes } from '../modules/patients/routes.ts';
 import { registerSavedViewRoutes } from '../modules/saved-views/routes.ts';
 import { registerSchedulingDirectoryRoutes } from '../modules/scheduling/directory-routes.ts';
 import { registerCalendarFeedRoutes } from '../modules/scheduling/feed-routes.ts';
+import { registerBookingPageRoutes } from '../modules/booking-page/routes.ts';
 import { registerStaffRoutes } from '../modules/staff/routes.ts';
 import { registerSearchRoutes } from '../modules/search/routes.ts';
 import { registerTagRoutes } from '../modules/tags/routes.ts';
@@ -63,7 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    // maxParamLength: the booking page's signed links are about 230 characters (Fastify's default is 100).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -164,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerSchedulingDirectoryRoutes(app, deps);
   await registerCalendarFeedRoutes(app, deps);
   await registerWaitlistRoutes(app, deps);
+  await registerBookingPageRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

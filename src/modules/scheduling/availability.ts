@@ -41,12 +41,39 @@ export type AvailabilityInput = {
   toDate: string;
 };
 
-/** The instant a wall-clock time on a local date names in `zone`; a time skipped by DST moves forward. */
+/**
+ * Per zone and date, the UTC offset (minutes) at the start of that date and of the next one. Zone
+ * rules do not change while the process runs, so this is kept (bounded) across searches.
+ */
+const dayOffsets = new Map<string, readonly [number, number]>();
+
+function offsetsOf(date: string, zone: string): readonly [number, number] {
+  const key = `${zone}|${date}`;
+  let value = dayOffsets.get(key);
+  if (!value) {
+    const start = DateTime.fromISO(date, { zone });
+    value = [start.offset, start.plus({ days: 1 }).startOf('day').offset];
+    if (dayOffsets.size >= 50_000) dayOffsets.clear();
+    dayOffsets.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * The instant a wall-clock time on a local date names in `zone`; a time skipped by DST moves
+ * forward, a repeated one is its first occurrence. On a day with no change of offset (nearly all)
+ * this is arithmetic; on a transition day luxon resolves it.
+ */
 export function localInstant(date: string, time: string, zone: string): number {
   const [h, m, s] = time.split(':').map(Number) as [number, number, number | undefined];
-  const day = DateTime.fromISO(date, { zone });
-  if (h === 24) return day.plus({ days: 1 }).startOf('day').toMillis();
-  return day.set({ hour: h, minute: m, second: s ?? 0, millisecond: 0 }).toMillis();
+  const [before, after] = offsetsOf(date, zone);
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  if (h === 24) {
+    if (before === after) return Date.UTC(y, mo - 1, d + 1) - after * 60_000;
+    return DateTime.fromISO(date, { zone }).plus({ days: 1 }).startOf('day').toMillis();
+  }
+  if (before === after) return Date.UTC(y, mo - 1, d, h, m, s ?? 0) - before * 60_000;
+  return DateTime.fromISO(date, { zone }).set({ hour: h, minute: m, second: s ?? 0, millisecond: 0 }).toMillis();
 }
 
 /** Every date from `from` to `to` inclusive ('YYYY-MM-DD') with its ISO weekday, on the calendar alone. */
@@ -108,11 +135,12 @@ function subtract(window: Window, cuts: readonly { start: number; end: number }[
   return pieces;
 }
 
+/** Ids compared by code unit: stable, and much cheaper than localeCompare. */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Overlapping or touching windows of one practitioner at one location become one. */
 export function mergeWindows(windows: Window[]): Window[] {
-  const sorted = [...windows].sort(
-    (a, b) => a.practitionerId.localeCompare(b.practitionerId) || a.locationId.localeCompare(b.locationId) || a.start - b.start,
-  );
+  const sorted = [...windows].sort((a, b) => compare(a.practitionerId, b.practitionerId) || compare(a.locationId, b.locationId) || a.start - b.start);
   const out: Window[] = [];
   for (const w of sorted) {
     const last = out.at(-1);
@@ -198,5 +226,5 @@ export function bookableSlots(input: SlotInput): Slot[] {
       slots.push({ start, end, practitionerId: w.practitionerId, locationId: w.locationId, roomId });
     }
   }
-  return slots.sort((a, b) => a.start - b.start || a.practitionerId.localeCompare(b.practitionerId));
+  return slots.sort((a, b) => a.start - b.start || compare(a.practitionerId, b.practitionerId));
 }

@@ -25,7 +25,9 @@ export async function registerWebApp(app: FastifyInstance): Promise<void> {
     });
   }
   app.setNotFoundHandler(async (request, reply) => {
-    const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && !path.extname(request.url.split('?')[0] ?? '');
+    // Booking-page links end in a signed token, whose '.' is not a file extension.
+    const isPage =
+      request.method === 'GET' && !request.url.startsWith('/api/') && (request.url.startsWith('/book/') || !path.extname(request.url.split('?')[0] ?? ''));
     if (isPage && built) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
