@@ -26,6 +26,9 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
+/** Words the public URLs use beside a clinic's slug (/book/manage/..., /api/public/booking/manage/...). */
+const RESERVED_SLUGS = new Set(['manage', 'api', 'book', 'public', 'static', 'assets']);
+
 /** Creates a tenant (a clinic or clinic group). Tenants are created outside any tenant's scope. */
 export async function createTenant(db: Kysely<DB>, input: NewTenantInput): Promise<Tenant> {
   const name = input.name.trim();
@@ -35,6 +38,7 @@ export async function createTenant(db: Kysely<DB>, input: NewTenantInput): Promi
   if (!name || name.length > 200) problems.push({ path: 'name', message: 'must be 1 to 200 characters' });
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(slug))
     problems.push({ path: 'slug', message: 'must be lowercase letters, digits and dashes, at most 63' });
+  else if (RESERVED_SLUGS.has(slug)) problems.push({ path: 'slug', message: `"${slug}" is reserved (it names a page of the public booking site)` });
   if (!isValidTimeZone(timeZone)) problems.push({ path: 'timeZone', message: `"${timeZone}" is not an IANA time zone` });
   if (problems.length) throw validationFailed(problems);
 
