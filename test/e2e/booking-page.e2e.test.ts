@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DateTime } from 'luxon';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkip, launchChromium, newPage } from '../helpers/browser.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { browserSkip, newPage, withServerAndBrowser } from '../helpers/browser.ts';
+import type { RunningServer } from '../helpers/server.ts';
 
 type Catalog = {
   clinic: { name: string; slug: string; timeZone: string };
@@ -27,13 +27,9 @@ async function publicApi<T>(page: Page, server: RunningServer, path: string): Pr
 describe('Public self-booking in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
   let browser: Browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  withServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test('a patient books on the demo clinic\'s page, gets the confirmation, cancels through the link, and the slot is free again', async () => {

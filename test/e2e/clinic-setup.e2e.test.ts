@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { api, browserSkip, launchChromium, newPage, signInAsAdmin } from '../helpers/browser.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { api, browserSkip, newPage, signInAsAdmin, withServerAndBrowser } from '../helpers/browser.ts';
+import type { RunningServer } from '../helpers/server.ts';
 
 type Service = { id: string; name: string; bufferAfterMinutes: number };
 type Practitioner = { id: string; name: string };
@@ -11,13 +11,9 @@ type Availability = { rules: Array<{ weekday: number; startTime: string; endTime
 describe('clinic setup in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
   let browser: Browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  withServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test('an admin changes a service\'s buffer and a practitioner\'s weekly hours', async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { api, browserSkip, launchChromium, newPage, signInAsAdmin } from '../helpers/browser.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { api, browserSkip, newPage, signInAsAdmin, withServerAndBrowser } from '../helpers/browser.ts';
+import type { RunningServer } from '../helpers/server.ts';
 
 type Summary = { id: string; givenName: string; familyName: string; mrn: string | null };
 type Timeline = { items: Array<{ kind: string; summary: string; detail: { body?: string } }> };
@@ -16,13 +16,9 @@ function transposed(name: string): string {
 describe('Patient 360 in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
   let browser: Browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  withServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test('a misspelled name in the search box finds the patient, and the result opens the patient page', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { DateTime } from 'luxon';
 import type { Browser } from 'playwright-core';
-import { api, browserSkip, launchChromium, newPage, signInAsAdmin } from '../helpers/browser.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { api, browserSkip, newPage, signInAsAdmin, withServerAndBrowser } from '../helpers/browser.ts';
+import type { RunningServer } from '../helpers/server.ts';
 
 type Summary = { id: string; givenName: string; familyName: string };
 type Service = { id: string; name: string; durationMinutes: number; eligibility: string; requiresRoom: boolean; mode: string; maxFutureBookings: number | null; practitionerIds: string[] };
@@ -12,13 +12,9 @@ type Appointment = { id: string; status: string; startsAt: string; service: { id
 describe('Staff scheduling in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
   let browser: Browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  withServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test('a visit booked from the patient page through the slot finder shows on the calendar and is checked in from it', async () => {

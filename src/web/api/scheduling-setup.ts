@@ -154,3 +154,32 @@ export const deleteException = (practitionerId: string, exceptionId: string): Pr
 export const fetchSetupHolidays = (signal?: AbortSignal) => items<SetupHoliday>('holidays', signal);
 export const createHoliday = (body: HolidayInput): Promise<SetupHoliday> => apiRequest(`${BASE}/holidays`, { method: 'POST', body });
 export const deleteHoliday = (id: string): Promise<void> => apiRequest(at('holidays', id), { method: 'DELETE' });
+
+/** A practitioner's private calendar subscription (see src/modules/scheduling/feed-routes.ts); its URL is never listed. */
+export interface CalendarFeed {
+  id: string;
+  label: string | null;
+  createdAt: string;
+  createdBy: { id: string; name: string } | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+/** A feed just made: the only answer that carries its secret URL. */
+export interface NewCalendarFeed {
+  id: string;
+  url: string;
+  label: string | null;
+  createdAt: string;
+}
+
+const feedsOf = (practitionerId: string) => `${at('practitioners', practitionerId)}/feeds`;
+export const fetchCalendarFeeds = async (practitionerId: string, signal?: AbortSignal): Promise<CalendarFeed[]> =>
+  (await apiRequest<Items<CalendarFeed>>(feedsOf(practitionerId), { signal })).items;
+export const createCalendarFeed = (practitionerId: string, label: string | null): Promise<NewCalendarFeed> =>
+  apiRequest(feedsOf(practitionerId), { method: 'POST', body: label ? { label } : {} });
+export const revokeCalendarFeed = (practitionerId: string, feedId: string): Promise<void> =>
+  apiRequest(`${feedsOf(practitionerId)}/${encodeURIComponent(feedId)}`, { method: 'DELETE' });
+
+/** The active practitioner a staff user is linked to, if any (their own calendar). */
+export const fetchOwnPractitioner = async (userId: string, signal?: AbortSignal): Promise<SetupPractitioner | null> =>
+  (await fetchSetupPractitioners(signal)).find((p) => p.userId === userId && p.active) ?? null;

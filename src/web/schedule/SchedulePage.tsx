@@ -1,15 +1,18 @@
 import { useCallback, useState } from 'react';
-import { Button, EmptyState, Group, SegmentedControl, Skeleton, Stack, Tabs, Text } from '@mantine/core';
+import { Button, EmptyState, Group, Modal, SegmentedControl, Skeleton, Stack, Tabs, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCalendarPlus, IconCalendarWeek, IconListCheck, IconMapPinOff } from '@tabler/icons-react';
+import { IconCalendarPlus, IconCalendarShare, IconCalendarWeek, IconListCheck, IconMapPinOff } from '@tabler/icons-react';
 import { ApiError, errorMessage } from '../api/client.ts';
 import { fetchAppointments, rescheduleAppointment, type Appointment } from '../api/schedule.ts';
+import { fetchOwnPractitioner, type SetupPractitioner } from '../api/scheduling-setup.ts';
+import { useSession } from '../auth/AuthContext.tsx';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
 import { PageHeader } from '../common/PageHeader.tsx';
 import { useApiQuery } from '../common/useApiQuery.ts';
 import { usePageTitle } from '../common/usePageTitle.ts';
 import { formatFullName } from '../patients/format.ts';
 import { navigate, updateSearch, useLocation, withSearch } from '../router.tsx';
+import { CalendarFeeds } from '../setup/CalendarFeeds.tsx';
 import { AppointmentDrawer } from './AppointmentDrawer.tsx';
 import { BookingModal, type BookingStart } from './BookingModal.tsx';
 import { DateNav, isDate } from './DateNav.tsx';
@@ -27,7 +30,11 @@ export function SchedulePage({ today }: { today: boolean }) {
 
   return (
     <Stack gap="md">
-      <PageHeader title="Schedule" description="Select a free time to book, drag an appointment to move it, click it for details." />
+      <PageHeader
+        title="Schedule"
+        description="Select a free time to book, drag an appointment to move it, click it for details."
+        actions={<MyCalendarFeed />}
+      />
       <Tabs
         value={today ? 'today' : 'calendar'}
         onChange={(value) => navigate(withSearch({ pathname: value === 'today' ? '/schedule/today' : '/schedule', search: location.search }, {}))}
@@ -50,6 +57,28 @@ export function SchedulePage({ today }: { today: boolean }) {
           <Schedule directory={directory.data} today={today} search={location.search} />
         ))}
     </Stack>
+  );
+}
+
+/**
+ * For a signed-in user linked to a practitioner: their own private calendar feeds, to subscribe to
+ * from a phone or calendar app. Shows nothing for anyone else (or when the lookup fails).
+ */
+function MyCalendarFeed() {
+  const { user } = useSession();
+  const own = useApiQuery(useCallback((signal: AbortSignal) => fetchOwnPractitioner(user.id, signal), [user.id]));
+  const [opened, setOpened] = useState(false);
+  if (own.status !== 'success' || !own.data) return null;
+  const practitioner: SetupPractitioner = own.data;
+  return (
+    <>
+      <Button variant="default" size="sm" leftSection={<IconCalendarShare size={16} aria-hidden />} onClick={() => setOpened(true)}>
+        Subscribe to my calendar
+      </Button>
+      <Modal opened={opened} onClose={() => setOpened(false)} size="lg" title={`Subscribe to my calendar · ${practitioner.name}`}>
+        {opened && <CalendarFeeds practitionerId={practitioner.id} />}
+      </Modal>
+    </>
   );
 }
 

@@ -5,6 +5,7 @@ import { notifications } from '@mantine/notifications';
 import { changePractitioner, createPractitioner, type PractitionerInput, type SetupPractitioner } from '../api/scheduling-setup.ts';
 import { errorAt, fieldErrorsOf } from '../common/fieldErrors.ts';
 import { useAction } from '../common/useAction.ts';
+import { CalendarFeeds } from './CalendarFeeds.tsx';
 import { ExceptionsPanel } from './ExceptionsPanel.tsx';
 import { FormProblem } from './FormProblem.tsx';
 import { WeeklyHoursEditor } from './WeeklyHoursEditor.tsx';
@@ -37,7 +38,7 @@ const inputOf = (d: Draft): PractitionerInput => ({
   active: d.active,
 });
 
-/** A practitioner's details and staff link; once saved, their weekly hours, time off and extra hours. */
+/** A practitioner's details and staff link; once saved, their weekly hours, time off, extra hours and calendar feeds. */
 export function PractitionerDrawer(props: {
   data: SetupData;
   practitioner: SetupPractitioner | null;
@@ -111,6 +112,8 @@ export function PractitionerDrawer(props: {
           <WeeklyHoursEditor data={data} practitioner={practitioner} onSaved={props.onSaved} />
           <Divider my="lg" label="Time off and extra hours" labelPosition="left" />
           <ExceptionsPanel data={data} practitioner={practitioner} zone={practitionerZone(data, practitioner)} />
+          <Divider my="lg" label="Calendar subscription" labelPosition="left" />
+          <CalendarFeeds practitionerId={practitioner.id} />
         </>
       ) : (
         <Text c="dimmed" fz="sm" mt="lg">Weekly hours can be set once the practitioner is added.</Text>
