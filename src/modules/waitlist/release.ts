@@ -87,6 +87,8 @@ async function matchingEntries(scope: TenantScope, release: Release, ctx: SlotCo
   const source = release.source_appointment_id
     ? await scope.tx.selectFrom('appointment').select('patient_id').where('id', '=', release.source_appointment_id).executeTakeFirst()
     : undefined;
+  // Only patients the service may be booked for (new or established patients only).
+  const { eligibility } = await scope.tx.selectFrom('service').select('eligibility').where('id', '=', release.service_id).executeTakeFirstOrThrow();
   const rows = await scope.tx
     .selectFrom('waitlist_entry as e')
     .innerJoin('patient as p', 'p.id', 'e.patient_id')
@@ -106,6 +108,8 @@ async function matchingEntries(scope: TenantScope, release: Release, ctx: SlotCo
     .where('p.merged_into_id', 'is', null)
     .where('p.archived_at', 'is', null)
     .where('p.lifecycle_status', '!=', 'deceased')
+    .$if(eligibility === 'new', (q) => q.where('p.last_visit_at', 'is', null))
+    .$if(eligibility === 'established', (q) => q.where('p.last_visit_at', 'is not', null))
     .$if(Boolean(source), (q) => q.where('e.patient_id', '!=', source!.patient_id))
     // Not someone already booked at that time, nor someone this release was offered to already.
     .where((eb) =>

@@ -149,6 +149,23 @@ for (const engine of engines()) {
       assert.deepEqual(await t.offers(), []);
     });
 
+    test('a new-patients-only service is not offered to a patient seen before', async () => {
+      const t = await setUp();
+      await t.inTenant((s) => s.tx.updateTable('service').set({ eligibility: 'new' }).where('id', '=', t.clinic.serviceId).execute());
+      const source = await t.book(0, SLOT);
+      await t.join(1);
+      await t.join(2);
+      // Patient 1 has had a visit.
+      await t.inTenant((s) =>
+        s.tx
+          .insertInto('appointment')
+          .values({ tenant_id: t.tenant.id, patient_id: t.clinic.patientIds[1]!, practitioner_id: t.clinic.practitionerIds[1]!, location_id: t.clinic.locationId, service_id: t.clinic.serviceId, starts_at: '2026-10-01T14:00:00Z', ends_at: '2026-10-01T14:30:00Z', time_zone: t.clinic.timeZone, status: 'fulfilled' })
+          .execute(),
+      );
+      await t.cancel(source.id);
+      assert.deepEqual((await t.offers()).map(t.patientOf), [2]);
+    });
+
     test('the first acceptance books the slot; a second is 409 "this slot has gone" and its offer is gone', async () => {
       const t = await setUp();
       const source = await t.book(0, SLOT);
