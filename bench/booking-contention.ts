@@ -10,16 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
-import pg from 'pg';
 import { buildApp } from '../src/server/app.ts';
 import { loadConfig } from '../src/server/config.ts';
-import { openDatabase, type Database } from '../src/server/db/connection.ts';
 import { refreshStatistics } from '../src/server/db/maintenance.ts';
 import { migrateToLatest } from '../src/server/db/migrate.ts';
 import { withTenant } from '../src/server/db/scope.ts';
 import { createStaffUser } from '../src/modules/staff/service.ts';
 import { createTenant } from '../src/modules/tenants/service.ts';
-import { machine } from './lib.ts';
+import { machine, openScratchDatabase, seededRandom } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,38 +36,7 @@ const practitionerCount = Number(values.practitioners);
 const ZONE = 'America/New_York';
 const NOW = new Date('2026-11-22T14:00:00Z');
 
-async function open(): Promise<{ database: Database; drop(): Promise<void> }> {
-  if (engine === 'pglite') {
-    return { database: await openDatabase({ databaseUrl: undefined, dataDir: '', databasePoolMax: 1, inMemory: true }), drop: async () => {} };
-  }
-  const name = `rapport_bench_book_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: values.server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(values.server);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', databasePoolMax: 20 });
-  return {
-    database,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: values.server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const { database, drop } = await open();
+const { database, drop } = await openScratchDatabase(engine, { serverUrl: values.server, poolMax: 20, prefix: 'rapport_bench_book' });
 try {
   await migrateToLatest(database.db);
   const tenant = await createTenant(database.db, { name: 'Bench Clinic', slug: `bench-${randomBytes(3).toString('hex')}`, timeZone: ZONE });
@@ -144,7 +111,7 @@ try {
     patientId: setup.patients[requests + i]!,
   }));
   // Contended: a few practitioners, starts on a 10-minute grid over 4 hours, so most requests overlap another.
-  const rand = random(7);
+  const rand = seededRandom(7);
   const contended = await drive(`contended (${practitionerCount} practitioners, 4 hours, 10-minute grid)`, (i) => ({
     practitionerId: setup.practitioners[Math.floor(rand() * practitionerCount)]!,
     start: day.plus({ days: 1, hours: 9, minutes: 10 * Math.floor(rand() * 24) }),

@@ -1,6 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from '../src/server/db/connection.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,4 +101,38 @@ export function machine(): string {
   const cores = readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length ?? 0;
   const memKb = Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1] ?? 0);
   return `${cores} cores (${cpu}), ${Math.round(memKb / 1024 / 1024)} GiB, Node ${process.version}`;
+}
+
+/**
+ * A database of the benchmark's own: an in-memory PGlite, or a new database on the PostgreSQL
+ * server at `serverUrl`, dropped by `drop()`.
+ */
+export async function openScratchDatabase(
+  engine: 'pglite' | 'postgres',
+  options: { serverUrl: string; poolMax: number; prefix: string },
+): Promise<{ database: Database; drop(): Promise<void> }> {
+  if (engine === 'pglite') {
+    return { database: await openDatabase({ databaseUrl: undefined, dataDir: '', databasePoolMax: 1, inMemory: true }), drop: async () => {} };
+  }
+  const name = `${options.prefix}_${randomBytes(4).toString('hex')}`;
+  const onServer = async (statement: string) => {
+    const client = new pg.Client({ connectionString: options.serverUrl });
+    await client.connect();
+    await client.query(statement);
+    await client.end();
+  };
+  await onServer(`CREATE DATABASE ${name}`);
+  const url = new URL(options.serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', databasePoolMax: options.poolMax });
+  return { database, drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** A small deterministic generator, so every run of a benchmark uses the same data. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }

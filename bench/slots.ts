@@ -8,15 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { DateTime } from 'luxon';
-import pg from 'pg';
 import { bookableSlots, workingWindows } from '../src/modules/scheduling/availability.ts';
 import { findSlots, loadSchedule, offerings, requireService } from '../src/modules/scheduling/slots.ts';
 import { createTenant } from '../src/modules/tenants/service.ts';
 import { refreshStatistics } from '../src/server/db/maintenance.ts';
-import { openDatabase, type Database } from '../src/server/db/connection.ts';
 import { migrateToLatest } from '../src/server/db/migrate.ts';
 import { withTenant, type TenantContext } from '../src/server/db/scope.ts';
-import { machine } from './lib.ts';
+import { machine, openScratchDatabase, seededRandom } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,38 +30,6 @@ const AIM_P95_MS = 15;
 const PRACTITIONERS = 20;
 const ZONE = 'America/New_York';
 const BOOKED_SHARE = 0.7;
-
-/** A small deterministic generator, so every run books the same slots. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-async function open(): Promise<{ database: Database; drop(): Promise<void> }> {
-  if (engine === 'pglite') {
-    return { database: await openDatabase({ databaseUrl: undefined, dataDir: '', databasePoolMax: 5, inMemory: true }), drop: async () => {} };
-  }
-  const name = `rapport_bench_slots_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: values.server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(values.server);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: '', databasePoolMax: 5 });
-  return {
-    database,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: values.server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 function percentiles(samples: number[]): { p50: number; p95: number; p99: number } {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -82,7 +48,7 @@ async function time(fn: () => Promise<unknown>): Promise<number[]> {
   return samples;
 }
 
-const { database, drop } = await open();
+const { database, drop } = await openScratchDatabase(engine, { serverUrl: values.server, poolMax: 5, prefix: 'rapport_bench_slots' });
 try {
   await migrateToLatest(database.db);
   const tenant = await createTenant(database.db, { name: 'Bench Clinic', slug: `bench-${randomBytes(3).toString('hex')}`, timeZone: ZONE });
@@ -116,7 +82,7 @@ try {
   });
 
   // A year of past visits (all slots at 70%) and the next four weeks booked to 70%.
-  const rand = random(20261125);
+  const rand = seededRandom(20261125);
   const rows: Array<{ practitioner_id: string; starts_at: string; ends_at: string; status: string }> = [];
   for (let d = -365; d <= 28; d++) {
     const day = now.startOf('day').plus({ days: d });

@@ -10,7 +10,6 @@ import { inTenant } from '../../server/http/tenant.ts';
 import { isIanaTimeZone } from '../patients/normalize.ts';
 import { appointmentHistory, getAppointment, listAppointments } from './appointments.ts';
 import { bookAppointment, bookSeries, changeAppointmentStatus, rescheduleAppointment, type StatusAction } from './booking.ts';
-import { occurrences } from './recurrence.ts';
 import { findSlots, MAX_SLOT_RANGE_DAYS } from './slots.ts';
 
 const status = z.enum(['booked', 'arrived', 'fulfilled', 'cancelled', 'noshow']);
@@ -248,11 +247,7 @@ export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppD
       const { startsAt, endsAt, timeZone, rrule, ...rest } = request.body;
       const start = parseStart(startsAt, timeZone);
       const end = endsAt === undefined ? undefined : parseStart(endsAt, timeZone, 'endsAt');
-      const result = await inTenant(db, request, async (scope) => {
-        const location = await scope.tx.selectFrom('location').select('time_zone').where('id', '=', rest.locationId).executeTakeFirst();
-        if (!location) throw new AppError(400, 'validation_failed', 'Invalid request: locationId is not a location of this clinic', [{ path: 'locationId', message: 'is not a location of this clinic' }]);
-        return bookSeries(scope, { ...rest, startsAt: start, endsAt: end, rrule }, occurrences(rrule, start, location.time_zone), deps.clock());
-      });
+      const result = await inTenant(db, request, (scope) => bookSeries(scope, { ...rest, startsAt: start, endsAt: end, rrule }, deps.clock()));
       return reply.status(201).send(result);
     },
   );

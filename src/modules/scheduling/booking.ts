@@ -7,6 +7,7 @@ import { isUuid } from '../../shared/ids.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { overlapsBusy } from './availability.ts';
 import { getAppointment, practitionerName, type AppointmentView } from './appointments.ts';
+import { occurrences } from './recurrence.ts';
 import { bookingHorizon, loadSchedule, localDate, requireService, type Schedule, type Service } from './slots.ts';
 
 /**
@@ -427,20 +428,16 @@ export type OccurrenceReport = { startsAt: string; ok: boolean; problem: string 
  * occurrence is checked first, and if any cannot be booked the answer lists every occurrence with
  * what is wrong with it, and nothing is stored.
  */
-export async function bookSeries(
-  scope: TenantScope,
-  request: SeriesRequest,
-  occurrences: Date[],
-  now: Date,
-): Promise<{ seriesId: string; appointments: AppointmentView[] }> {
+export async function bookSeries(scope: TenantScope, request: SeriesRequest, now: Date): Promise<{ seriesId: string; appointments: AppointmentView[] }> {
   const service = await requireService(scope, request.serviceId);
   const place = await requirePlace(scope, service, request.practitionerId, request.locationId);
+  // Repeated at the same wall-clock time in the location's zone.
+  const starts = occurrences(request.rrule, request.startsAt, place.location.timeZone).map((d) => d.getTime());
   const patient = await lockPatient(scope, request.patientId);
-  await checkPatientRules(scope, service, patient, now, occurrences.length);
+  await checkPatientRules(scope, service, patient, now, starts.length);
   if (request.roomId != null && !isUuid(request.roomId)) {
     throw new AppError(400, 'validation_failed', 'Invalid request: roomId is not an id', [{ path: 'roomId', message: 'is not an id' }]);
   }
-  const starts = occurrences.map((d) => d.getTime());
   const schedule = await loadSchedule(scope, {
     practitionerIds: [place.practitioner.id],
     locationIds: [place.location.id],

@@ -8,48 +8,11 @@ import { signedInTenant, type ErrorBody } from '../../../test/helpers/patients.t
 import { withSystem, withTenant } from '../../server/db/scope.ts';
 import type { AppointmentStatus } from '../../server/db/types.ts';
 import type { CalendarFeed, NewCalendarFeed } from './feeds.ts';
+import { parseIcs, prop, value, type Component } from '../../../test/helpers/ics.ts';
 
 // The Sunday the US springs forward is 2026-03-08, the EU's is 2026-03-29.
 const START = new Date('2026-03-01T15:00:00Z');
 
-type Component = { name: string; props: Array<{ name: string; params: Record<string, string>; value: string }>; children: Component[] };
-
-/** Reads iCalendar text line by line as a calendar app would: CRLF lines, unfolding, nesting. */
-function parseIcs(text: string): Component {
-  assert.ok(text.endsWith('\r\n'), 'the last line ends in CRLF');
-  assert.ok(!/[^\r]\n/.test(text), 'no bare LF');
-  const physical = text.slice(0, -2).split('\r\n');
-  for (const line of physical) assert.ok(Buffer.byteLength(line) <= 75, `line over 75 octets: ${line}`);
-  const lines: string[] = [];
-  for (const line of physical) {
-    if (line.startsWith(' ')) lines[lines.length - 1] += line.slice(1);
-    else lines.push(line);
-  }
-  const root: Component = { name: '', props: [], children: [] };
-  const stack = [root];
-  for (const line of lines) {
-    const colon = line.search(/:(?=(?:[^"]*"[^"]*")*[^"]*$)/);
-    const [head, value] = [line.slice(0, colon), line.slice(colon + 1)];
-    const [name, ...params] = head.split(';');
-    const top = stack[stack.length - 1]!;
-    if (name === 'BEGIN') {
-      const child: Component = { name: value, props: [], children: [] };
-      top.children.push(child);
-      stack.push(child);
-    } else if (name === 'END') {
-      assert.equal(top.name, value, 'components nest properly');
-      stack.pop();
-    } else {
-      top.props.push({ name: name!, params: Object.fromEntries(params.map((p) => p.split('=') as [string, string])), value });
-    }
-  }
-  assert.equal(stack.length, 1, 'every BEGIN has its END');
-  assert.equal(root.children.length, 1);
-  return root.children[0]!;
-}
-
-const prop = (c: Component, name: string) => c.props.find((p) => p.name === name);
-const value = (c: Component, name: string) => prop(c, name)?.value;
 const eventsOf = (cal: Component) => cal.children.filter((c) => c.name === 'VEVENT');
 const eventFor = (cal: Component, appointmentId: string) => {
   const event = eventsOf(cal).find((e) => value(e, 'UID') === `${appointmentId}@rapport`);
