@@ -7,7 +7,8 @@ import path from 'node:path';
 const out = 'dist/web/index.html';
 if (process.argv.includes('--if-stale') && existsSync(out)) {
   const built = statSync(out).mtimeMs;
-  const sources = [...globSync('src/web/**/*'), ...globSync('src/shared/**/*'), 'vite.config.ts', 'package-lock.json'];
+  // The web app also imports the template language and the error type for live checks.
+  const sources = [...globSync('src/web/**/*'), ...globSync('src/shared/**/*'), 'src/modules/messaging/templates.ts', 'src/modules/messaging/types.ts', 'src/server/errors.ts', 'vite.config.ts', 'package-lock.json'];
   if (sources.every((f) => statSync(f).mtimeMs <= built)) process.exit(0);
 }
 // The project's own vite, whether or not npm has put node_modules/.bin on PATH.

@@ -118,6 +118,9 @@ export const commands: Record<string, Command> = {
             if (done % 10_000 === 0 || done === total) process.stderr.write(`  ${done}/${total} patients\n`);
           },
         });
+        // Seeded visits are written directly: give the booked ones their reminders.
+        const { ensureDemoCommunications } = await import('../modules/demo/communications.ts');
+        await ensureDemoCommunications(database.db, { tenantId: tenant.id, now: new Date() });
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         process.stdout.write(
           `Added ${result.patients} patients and ${result.appointments} appointments to ${tenant.name} in ${seconds}s.\n`,

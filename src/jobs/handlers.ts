@@ -4,11 +4,14 @@ import { runImportJob } from '../modules/import/job.ts';
 import { refreshStatistics } from '../server/db/maintenance.ts';
 import { registerWaitlist } from '../modules/waitlist/release.ts';
 import { sweepWaitlist } from '../modules/waitlist/sweep.ts';
+import { registerJourneys } from '../modules/journeys/register.ts';
+import { planScheduledTriggers } from '../modules/journeys/scheduled-triggers.ts';
 
 export type JobDeps = AuthDeps;
 
-// Slots freed by work in the worker go to the waitlist too.
+// Slots freed by work in the worker go to the waitlist too, and appointment changes to journeys.
 registerWaitlist();
+registerJourneys();
 
 export type JobHandler = (deps: JobDeps, data: object) => Promise<unknown>;
 
@@ -24,4 +27,5 @@ export const jobHandlers = {
     return { analyzed: true };
   },
   'waitlist.sweep': async (deps) => sweepWaitlist(deps.db, deps.clock()),
+  'journeys.plan': async (deps) => planScheduledTriggers(deps.db, deps.clock()),
 } satisfies Record<string, JobHandler>;

@@ -29,6 +29,8 @@ const SCHEDULES: Array<{ name: JobName; cron: string }> = [
   { name: 'housekeeping.refresh-statistics', cron: '41 * * * *' },
   // Waitlist offers last two hours: unanswered ones expire and the next batch goes out.
   { name: 'waitlist.sweep', cron: '*/5 * * * *' },
+  // Medication dose times and dates reached (invoice due, birthdays) start their journeys.
+  { name: 'journeys.plan', cron: '*/5 * * * *' },
 ];
 
 /**

@@ -30,7 +30,12 @@ import { registerTaskRoutes } from '../modules/tasks/routes.ts';
 import { registerTimelineRoutes } from '../modules/timeline/routes.ts';
 import { registerSystemRoutes } from '../modules/system/routes.ts';
 import { registerWaitlistRoutes } from '../modules/waitlist/routes.ts';
+import { registerInboxRoutes } from '../modules/inbox/routes.ts';
+import { registerJourneyRoutes } from '../modules/journeys/routes.ts';
+import { registerMessagingRoutes } from '../modules/messaging/routes.ts';
+import { registerPatientLinkRoutes } from '../modules/preferences/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
+import { registerJourneys } from '../modules/journeys/register.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/connection.ts';
 import { actorOf, checkAccess, originOf, requireDeclaredAccess } from './http/access.ts';
@@ -118,6 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
   requireDeclaredAccess(app);
+  // Bookings made through the API schedule their reminders in the same transaction.
+  registerJourneys();
 
   const authDeps: AuthDeps = { db: deps.database.db, clock: deps.clock, config: deps.config };
   app.decorateRequest('principal', null);
@@ -167,6 +174,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerCalendarFeedRoutes(app, deps);
   await registerWaitlistRoutes(app, deps);
   await registerBookingPageRoutes(app, deps);
+  await registerMessagingRoutes(app, deps);
+  await registerInboxRoutes(app, deps);
+  await registerJourneyRoutes(app, deps);
+  await registerPatientLinkRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

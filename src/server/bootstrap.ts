@@ -1,3 +1,4 @@
+import { installTenantDefaults } from '../modules/journeys/install.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createStaffUser } from '../modules/staff/service.ts';
@@ -38,6 +39,7 @@ export async function ensureFirstClinic(
   });
   if (!tenantId) return null;
 
+  await installTenantDefaults(db, tenantId, options.now);
   const email = options.demo ? DEMO_ADMIN_EMAIL : 'admin@my-clinic.example.org';
   const { user, password } = await createStaffUser(db, { tenantId, email, role: 'admin', displayName: 'Clinic Administrator' });
   if (options.demo) {
@@ -47,6 +49,8 @@ export async function ensureFirstClinic(
     const result = await seedPatients(db, { tenantId, patients: DEMO_PATIENTS, now: options.now });
     const { addDemoRelationships } = await import('../modules/demo/relationships.ts');
     await addDemoRelationships(db, { tenantId, adminId: user.id, now: options.now });
+    const { ensureDemoCommunications } = await import('../modules/demo/communications.ts');
+    await ensureDemoCommunications(db, { tenantId, now: options.now });
     const { scanTenantForDuplicates } = await import('../modules/duplicates/detect.ts');
     await scanTenantForDuplicates({ db, tenantId, actor: { type: 'system', id: null } });
     options.logger.info({ ...result, ms: Date.now() - started }, 'demo clinic created');

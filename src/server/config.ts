@@ -28,6 +28,11 @@ const configSchema = z.object({
     .regex(/^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*)$/, 'must be true, false, a number of hops, or a comma-separated list of proxy addresses')
     .default('false'),
   BODY_LIMIT_BYTES: z.coerce.number({ message: 'must be a number' }).int().min(1024).default(1024 * 1024),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/]+/, 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.org:587')
+    .optional(),
+  OUTBOX_CONCURRENCY: z.coerce.number({ message: 'must be a number' }).int().min(1).max(64).default(4),
 });
 
 export type Config = {
@@ -50,6 +55,10 @@ export type Config = {
   /** Fastify's trustProxy: whose X-Forwarded-For to believe for the client's address. */
   trustProxy: boolean | number | string;
   cookieSecure: boolean;
+  /** The relay outgoing email goes through; without it email lands in the sandbox. */
+  smtpUrl: string | undefined;
+  /** Messages one worker process sends at once. */
+  outboxConcurrency: number;
 };
 
 export class ConfigError extends Error {
@@ -93,5 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     cookieSecure: Boolean(e.RAPPORT_PUBLIC_URL?.startsWith('https://')),
+    smtpUrl: e.SMTP_URL,
+    outboxConcurrency: e.OUTBOX_CONCURRENCY,
   };
 }

@@ -1,4 +1,9 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { installMissingDefaults } from '../modules/journeys/install.ts';
+import { registerJourneys } from '../modules/journeys/register.ts';
+import { adapterRegistry } from '../modules/messaging/adapters.ts';
+import { startOutboxWorker } from '../modules/messaging/worker.ts';
 import type { Logger } from 'pino';
 import { startJobRunner, type JobQueue } from '../jobs/runner.ts';
 import { buildApp } from './app.ts';
@@ -25,6 +30,8 @@ export async function startRapport(config: Config, services: readonly Service[])
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
 
   const firstStart = await ensureFirstClinic(database.db, { demo: config.demo, now: clock(), logger });
+  await installMissingDefaults(database.db, clock());
+  registerJourneys();
   const jobs = await startJobRunner({
     database,
     deps: { db: database.db, clock, config },
@@ -41,6 +48,20 @@ export async function startRapport(config: Config, services: readonly Service[])
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = config.publicUrl ?? `http://localhost:${port}`;
   }
+
+  // The outbox worker sends reminders and follow-ups: with the worker role, in this process.
+  const adapters = adapterRegistry({ smtpUrl: config.smtpUrl });
+  const outbox = services.includes('worker')
+    ? await startOutboxWorker(database, {
+        db: database.db,
+        clock,
+        adapters,
+        baseUrl: url ?? config.publicUrl ?? `http://localhost:${config.port}`,
+        worker: `${hostname()}:${process.pid}`,
+        concurrency: database.kind === 'pglite' ? 1 : config.outboxConcurrency,
+        logger: logger.child({ component: 'outbox' }),
+      })
+    : undefined;
 
   const banner = [
     '',
@@ -59,6 +80,8 @@ export async function startRapport(config: Config, services: readonly Service[])
   const stop = () =>
     (stopping ??= (async () => {
       await app?.close();
+      await outbox?.stop();
+      await adapters.close();
       await jobs.stop();
       await database.close();
     })());

@@ -19,6 +19,9 @@ const ImportPage = lazy(() => import('./import/ImportPage.tsx').then((m) => ({ d
 const DuplicateReviewPage = lazy(() => import('./duplicates/DuplicateReviewPage.tsx').then((m) => ({ default: m.DuplicateReviewPage })));
 const SchedulePage = lazy(() => import('./schedule/SchedulePage.tsx').then((m) => ({ default: m.SchedulePage })));
 const WaitlistPage = lazy(() => import('./waitlist/WaitlistPage.tsx').then((m) => ({ default: m.WaitlistPage })));
+const InboxPage = lazy(() => import('./inbox/InboxPage.tsx').then((m) => ({ default: m.InboxPage })));
+const MessagesPage = lazy(() => import('./messages/MessagesPage.tsx').then((m) => ({ default: m.MessagesPage })));
+const JourneysPage = lazy(() => import('./journeys/JourneysPage.tsx').then((m) => ({ default: m.JourneysPage })));
 const ClinicSetupPage = lazy(() => import('./setup/ClinicSetupPage.tsx').then((m) => ({ default: m.ClinicSetupPage })));
 
 const LOGIN_PATH = '/login';
@@ -41,6 +44,9 @@ const ROUTES: Route[] = [
   { pattern: '/schedule', patientData: true, render: () => <SchedulePage today={false} /> },
   { pattern: '/schedule/today', patientData: true, render: () => <SchedulePage today /> },
   { pattern: '/waitlist', patientData: true, render: () => <WaitlistPage /> },
+  { pattern: '/inbox', patientData: true, render: () => <InboxPage /> },
+  { pattern: '/messages', patientData: true, render: () => <MessagesPage /> },
+  { pattern: '/journeys', patientData: false, roles: ['admin', 'marketing'], render: () => <JourneysPage /> },
   { pattern: '/tasks', patientData: true, render: () => <MyTasksPage /> },
   { pattern: '/leads', patientData: true, render: () => <LeadBoardPage /> },
   { pattern: '/duplicates', patientData: true, render: () => <DuplicateReviewPage /> },

@@ -19,6 +19,9 @@ export function manualClock(start = new Date('2026-11-22T14:00:00Z')) {
   clock.advance = (ms: number) => {
     now += ms;
   };
+  clock.set = (to: Date) => {
+    now = to.getTime();
+  };
   return clock;
 }
 

@@ -28,4 +28,12 @@ export const PATIENT_REFERENCES: readonly PatientReference[] = [
   { table: 'patient_link', column: 'related_id', key: ['id'], unique: ['patient_id', 'kind'] },
   { table: 'waitlist_entry', column: 'patient_id', key: ['id'] },
   { table: 'waitlist_offer', column: 'patient_id', key: ['id'] },
+  { table: 'consent_event', column: 'patient_id', key: ['id'] },
+  { table: 'message', column: 'patient_id', key: ['id'] },
+  { table: 'journey_run', column: 'patient_id', key: ['id'] },
+  { table: 'conversation', column: 'patient_id', key: ['id'] },
+  { table: 'inbound_message', column: 'patient_id', key: ['id'] },
+  { table: 'medication_reminder', column: 'patient_id', key: ['id'] },
+  { table: 'invoice', column: 'patient_id', key: ['id'] },
+  { table: 'survey_response', column: 'patient_id', key: ['id'] },
 ];

@@ -333,6 +333,34 @@ async function recordEvent(
     patientId: input.patientId,
     detail: { from: input.from, to: input.to, startsAt: input.startsAt.toISOString(), via: input.via },
   });
+  const event: AppointmentEvent = {
+    appointmentId: input.appointmentId,
+    patientId: input.patientId,
+    action: input.action,
+    startsAt: input.startsAt,
+    previousStartsAt: input.previousStartsAt ?? null,
+    via: input.via,
+  };
+  for (const listener of appointmentListeners) await listener(scope, event, input.now);
+}
+
+export type AppointmentEvent = {
+  appointmentId: string;
+  patientId: string;
+  action: AppointmentAction;
+  startsAt: Date;
+  previousStartsAt: Date | null;
+  via: BookedVia;
+};
+
+/**
+ * Told of every appointment change inside the transaction that makes it, so reminders and
+ * follow-ups (journeys) are scheduled, moved or stopped atomically with the booking itself.
+ */
+export type AppointmentListener = (scope: TenantScope, event: AppointmentEvent, now: Date) => Promise<void>;
+const appointmentListeners: AppointmentListener[] = [];
+export function onAppointmentEvent(listener: AppointmentListener): void {
+  if (!appointmentListeners.includes(listener)) appointmentListeners.push(listener);
 }
 
 function scheduleDates(starts: number[], zone: string): { fromDate: string; toDate: string } {

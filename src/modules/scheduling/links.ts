@@ -14,10 +14,16 @@ import { isUuid } from '../../shared/ids.ts';
  * Token: base64url(JSON {t, a, p, k, e}) + '.' + base64url(HMAC-SHA256(key, first part)).
  */
 
-export type LinkPurpose = 'manage';
+/**
+ * manage: an appointment (confirm, cancel, reschedule); survey: the visit survey of an appointment;
+ * offer: a waitlist offer (the subject is the offer); preferences: the patient's communication
+ * preferences (the subject is the patient).
+ */
+export type LinkPurpose = 'manage' | 'survey' | 'offer' | 'preferences';
 
 export type LinkClaims = {
   tenantId: string;
+  /** What the link is about: an appointment, or the offer or patient its purpose names. */
   appointmentId: string;
   patientId: string;
   purpose: LinkPurpose;
@@ -31,7 +37,7 @@ export const LINK_DAYS_AFTER_VISIT = 7;
 /** And never longer than this from when it was issued. */
 export const LINK_MAX_DAYS = 120;
 
-const PURPOSES: readonly LinkPurpose[] = ['manage'];
+const PURPOSES: readonly LinkPurpose[] = ['manage', 'survey', 'offer', 'preferences'];
 const TOKEN = /^([A-Za-z0-9_-]{10,600})\.([A-Za-z0-9_-]{43})$/;
 
 export const linkNotFound = () =>

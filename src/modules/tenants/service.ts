@@ -1,3 +1,4 @@
+import { installTenantDefaults } from '../journeys/install.ts';
 import type { Kysely } from 'kysely';
 import { conflict, validationFailed } from '../../server/errors.ts';
 import { withSystem } from '../../server/db/scope.ts';
@@ -42,7 +43,7 @@ export async function createTenant(db: Kysely<DB>, input: NewTenantInput): Promi
   if (!isValidTimeZone(timeZone)) problems.push({ path: 'timeZone', message: `"${timeZone}" is not an IANA time zone` });
   if (problems.length) throw validationFailed(problems);
 
-  return withSystem(db, async (tx) => {
+  const tenant = await withSystem(db, async (tx) => {
     const taken = await tx.selectFrom('tenant').select('id').where('slug', '=', slug).executeTakeFirst();
     if (taken) throw conflict(`A tenant with slug "${slug}" already exists.`);
     return tx
@@ -51,6 +52,9 @@ export async function createTenant(db: Kysely<DB>, input: NewTenantInput): Promi
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+  // Every clinic starts with the shipped message templates and journeys, switched on.
+  await installTenantDefaults(db, tenant.id, new Date());
+  return tenant;
 }
 
 export async function findTenantBySlug(db: Kysely<DB>, slug: string): Promise<Tenant | undefined> {

@@ -21,6 +21,13 @@ export const WAITLIST_POLICY = {
 
 export type Release = Selectable<WaitlistReleaseTable>;
 
+/** Told of every offer made, in its transaction: journeys send it to the patient. */
+export type OfferListener = (scope: TenantScope, offer: { offerId: string; patientId: string; expiresAt: Date }, now: Date) => Promise<void>;
+const offerListeners: OfferListener[] = [];
+export function onWaitlistOffer(listener: OfferListener): void {
+  if (!offerListeners.includes(listener)) offerListeners.push(listener);
+}
+
 /** What an offer or a timeline line says about a slot, in the location's zone. */
 export type SlotContext = {
   serviceName: string;
@@ -185,6 +192,7 @@ export async function offerNextBatch(scope: TenantScope, release: Release, now: 
       subject: { type: 'waitlist_offer', id: offer.id },
     });
     await scope.audit({ action: 'waitlist.offer', entityType: 'waitlist_offer', entityId: offer.id, patientId: entry.patient_id, detail: { releaseId: release.id, batch } });
+    for (const listener of offerListeners) await listener(scope, { offerId: offer.id, patientId: entry.patient_id, expiresAt: new Date(expiresAt) }, now);
   }
   await scope.tx.updateTable('waitlist_release').set({ batches: batch }).where('id', '=', release.id).execute();
   return entries.length;

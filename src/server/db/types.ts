@@ -609,6 +609,234 @@ export interface AuditEventTable {
   detail: ColumnType<Record<string, unknown> | null, string | null, never>;
 }
 
+type Json<T> = ColumnType<T, string, string>;
+type Channel = 'email' | 'sms' | 'in_app';
+type Purpose = 'care' | 'billing' | 'education' | 'marketing' | 'research';
+
+export interface MessagingSettingsTable {
+  tenant_id: string;
+  email_from_name: string | null;
+  email_from_address: string | null;
+  email_reply_to: string | null;
+  sms_provider: Generated<'none' | 'twilio' | 'webhook'>;
+  sms_from: string | null;
+  twilio_account_sid: string | null;
+  twilio_auth_token: string | null;
+  twilio_base_url: string | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  /** 'HH:MM:SS' */
+  quiet_hours_start: Generated<string>;
+  quiet_hours_end: Generated<string>;
+  frequency_caps: ColumnType<Record<string, { count: number; days: number }>, string | undefined, string>;
+  help_text: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+export type ConsentSource = 'staff' | 'form' | 'keyword' | 'import' | 'preference_centre' | 'unsubscribe' | 'booking' | 'api' | 'bounce';
+
+export interface ConsentEventTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  channel: Channel;
+  purpose: Purpose;
+  status: 'granted' | 'withdrawn';
+  source: ConsentSource;
+  recorded_by: string | null;
+  recorded_at: DefaultTimestamp;
+  note: string | null;
+}
+
+export interface MessageTemplateTable {
+  tenant_id: string;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  channel: Channel;
+  language: Generated<string>;
+  purpose: Purpose;
+  subject: string | null;
+  body: string;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface JourneyTable {
+  tenant_id: string;
+  id: Generated<string>;
+  key: string | null;
+  name: string;
+  description: string | null;
+  trigger: Json<unknown>;
+  steps: Json<unknown[]>;
+  enabled: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export type JourneyRunStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface JourneyRunTable {
+  tenant_id: string;
+  id: Generated<string>;
+  journey_id: string;
+  trigger_type: string;
+  patient_id: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  occurrence: string;
+  status: Generated<JourneyRunStatus>;
+  plan: Json<unknown[]>;
+  steps_done: Generated<number>;
+  next_at: Timestamp;
+  lease_until: NullableTimestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  reason: string | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface JourneyStepLogTable {
+  tenant_id: string;
+  id: Generated<string>;
+  run_id: string;
+  step_type: string;
+  outcome: string;
+  detail: Json<Record<string, unknown>>;
+  at: DefaultTimestamp;
+}
+
+export interface ConversationTable {
+  tenant_id: string;
+  id: Generated<string>;
+  channel: Generated<'sms'>;
+  address: string;
+  patient_id: string | null;
+  status: Generated<'open' | 'closed'>;
+  assignee_id: string | null;
+  unread_count: Generated<number>;
+  last_message_at: DefaultTimestamp;
+  last_message_preview: string | null;
+  created_at: CreatedAt;
+}
+
+export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'delivered' | 'failed' | 'not_sent' | 'sandboxed';
+
+export interface MessageTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string | null;
+  channel: Channel;
+  purpose: Purpose;
+  status: Generated<MessageStatus>;
+  reason: string | null;
+  idempotency_key: string;
+  template_key: string | null;
+  language: string | null;
+  journey_id: string | null;
+  journey_run_id: string | null;
+  subject_type: string | null;
+  subject_id: string | null;
+  conversation_id: string | null;
+  to_address: string | null;
+  subject: string | null;
+  body_text: string | null;
+  body_html: string | null;
+  variables: ColumnType<Record<string, string>, string | undefined, string>;
+  urgent: Generated<boolean>;
+  due_at: Timestamp;
+  expires_at: NullableTimestamp;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  lease_until: NullableTimestamp;
+  claimed_by: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  created_by_type: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+  sent_at: NullableTimestamp;
+  delivered_at: NullableTimestamp;
+  read_at: NullableTimestamp;
+}
+
+export interface MessageAttemptTable {
+  tenant_id: string;
+  id: Generated<string>;
+  message_id: string;
+  attempt: number;
+  worker: string | null;
+  started_at: Timestamp;
+  finished_at: DefaultTimestamp;
+  outcome: 'sent' | 'delivered' | 'retry' | 'failed' | 'not_sent' | 'deferred' | 'sandboxed';
+  provider: string | null;
+  provider_message_id: string | null;
+  detail: string | null;
+}
+
+export interface InboundMessageTable {
+  tenant_id: string;
+  id: Generated<string>;
+  conversation_id: string;
+  patient_id: string | null;
+  provider: string;
+  provider_message_id: string;
+  from_address: string;
+  to_address: string;
+  body: string;
+  handled_as: 'stop' | 'start' | 'help' | 'confirm' | 'cancel' | 'conversation';
+  appointment_id: string | null;
+  received_at: Timestamp;
+  read_at: NullableTimestamp;
+  read_by: string | null;
+}
+
+export interface MedicationReminderTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  medication: string;
+  instructions: string | null;
+  /** 'HH:MM:SS' each */
+  times_of_day: string[];
+  start_date: string;
+  end_date: string;
+  channel: Generated<Channel>;
+  active: Generated<boolean>;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface InvoiceTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  number: string;
+  amount_cents: number;
+  balance_cents: number;
+  currency: Generated<string>;
+  issued_on: string;
+  due_on: string;
+  status: Generated<'open' | 'paid' | 'void'>;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface SurveyResponseTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  appointment_id: string | null;
+  score: number;
+  comment: string | null;
+  responded_at: DefaultTimestamp;
+}
+
 export interface DB {
   tenant: TenantTable;
   location: LocationTable;
@@ -650,6 +878,19 @@ export interface DB {
   waitlist_release: WaitlistReleaseTable;
   waitlist_offer: WaitlistOfferTable;
   calendar_feed: CalendarFeedTable;
+  messaging_settings: MessagingSettingsTable;
+  consent_event: ConsentEventTable;
+  message_template: MessageTemplateTable;
+  journey: JourneyTable;
+  journey_run: JourneyRunTable;
+  journey_step_log: JourneyStepLogTable;
+  conversation: ConversationTable;
+  message: MessageTable;
+  message_attempt: MessageAttemptTable;
+  inbound_message: InboundMessageTable;
+  medication_reminder: MedicationReminderTable;
+  invoice: InvoiceTable;
+  survey_response: SurveyResponseTable;
 }
 
 export type Patient = Selectable<PatientTable>;

@@ -25,9 +25,11 @@ export async function registerWebApp(app: FastifyInstance): Promise<void> {
     });
   }
   app.setNotFoundHandler(async (request, reply) => {
-    // Booking-page links end in a signed token, whose '.' is not a file extension.
+    // Links sent to patients (booking, preferences, survey, offer) end in a signed token, whose '.' is not a file extension.
     const isPage =
-      request.method === 'GET' && !request.url.startsWith('/api/') && (request.url.startsWith('/book/') || !path.extname(request.url.split('?')[0] ?? ''));
+      request.method === 'GET' &&
+      !request.url.startsWith('/api/') &&
+      (/^\/(book|preferences|survey|offer)\//.test(request.url) || !path.extname(request.url.split('?')[0] ?? ''));
     if (isPage && built) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }

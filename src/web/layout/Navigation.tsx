@@ -1,5 +1,8 @@
 import { NavLink, Stack } from '@mantine/core';
 import {
+  IconMessages,
+  IconRoute,
+  IconSend,
   IconArrowMerge,
   IconCalendarWeek,
   IconChecklist,
@@ -30,6 +33,9 @@ const SECTIONS: Section[] = [
   { label: 'Patients', href: '/patients', icon: IconUsers, patientData: true },
   { label: 'Schedule', href: '/schedule', icon: IconCalendarWeek, patientData: true },
   { label: 'Waitlist', href: '/waitlist', icon: IconHourglass, patientData: true },
+  { label: 'Inbox', href: '/inbox', icon: IconMessages, patientData: true },
+  { label: 'Messages', href: '/messages', icon: IconSend, patientData: true },
+  { label: 'Journeys', href: '/journeys', icon: IconRoute, patientData: false, roles: ['admin', 'marketing'] },
   { label: 'My tasks', href: '/tasks', icon: IconChecklist, patientData: true },
   { label: 'Leads', href: '/leads', icon: IconTargetArrow, patientData: true },
   { label: 'Duplicates', href: '/duplicates', icon: IconArrowMerge, patientData: true },

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Alert, Anchor, Button, EmptyState, Skeleton, Stack, Tabs, Text } from '@mantine/core';
-import { IconArchive, IconArrowMerge, IconCalendarEvent, IconChecklist, IconCopy, IconHistory, IconId, IconTimeline, IconUserQuestion } from '@tabler/icons-react';
+import { IconArchive, IconArrowMerge, IconCalendarEvent, IconChecklist, IconMessage, IconPill, IconCopy, IconHistory, IconId, IconTimeline, IconUserQuestion } from '@tabler/icons-react';
 import { ApiError } from '../api/client.ts';
 import type { PatientRecord } from '../api/patients.ts';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
@@ -10,13 +10,15 @@ import { Link, updateSearch, useLocation } from '../router.tsx';
 import { DetailsTab } from './DetailsTab.tsx';
 import { DuplicatesTab } from './DuplicatesTab.tsx';
 import { HistoryTab } from './HistoryTab.tsx';
+import { PatientMessagesTab } from './PatientMessagesTab.tsx';
+import { PatientCareTab } from './PatientCareTab.tsx';
 import { PatientAppointmentsTab } from './PatientAppointmentsTab.tsx';
 import { PatientHeader } from './PatientHeader.tsx';
 import { PatientTasksTab } from './PatientTasksTab.tsx';
 import { TimelineTab } from './timeline/TimelineTab.tsx';
 import { usePatient } from './usePatient.ts';
 
-const TABS = ['timeline', 'appointments', 'tasks', 'details', 'history', 'duplicates'] as const;
+const TABS = ['timeline', 'appointments', 'messages', 'care', 'tasks', 'details', 'history', 'duplicates'] as const;
 type Tab = (typeof TABS)[number];
 const isTab = (value: string | null): value is Tab => TABS.includes(value as Tab);
 
@@ -109,6 +111,12 @@ export function PatientPage({ patientId }: { patientId: string }) {
           <Tabs.Tab value="appointments" leftSection={<IconCalendarEvent size={16} aria-hidden />}>
             Appointments
           </Tabs.Tab>
+          <Tabs.Tab value="messages" leftSection={<IconMessage size={16} aria-hidden />}>
+            Messages
+          </Tabs.Tab>
+          <Tabs.Tab value="care" leftSection={<IconPill size={16} aria-hidden />}>
+            Care & billing
+          </Tabs.Tab>
           <Tabs.Tab value="tasks" leftSection={<IconChecklist size={16} aria-hidden />}>
             Tasks
           </Tabs.Tab>
@@ -137,6 +145,12 @@ export function PatientPage({ patientId }: { patientId: string }) {
         </Tabs.Panel>
         <Tabs.Panel value="appointments" pt="md">
           <PatientAppointmentsTab key={bookings} patientId={record.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="messages" pt="md">
+          <PatientMessagesTab patientId={record.id} />
+        </Tabs.Panel>
+        <Tabs.Panel value="care" pt="md">
+          <PatientCareTab patientId={record.id} />
         </Tabs.Panel>
         <Tabs.Panel value="tasks" pt="md">
           <PatientTasksTab patientId={record.id} readOnly={readOnly} />

@@ -13,11 +13,17 @@ import {
   IconHourglass,
   IconMail,
   IconMessage,
+  IconMessageOff,
   IconNote,
   IconPhoneCall,
   IconPhoneIncoming,
   IconPhoneOutgoing,
+  IconPill,
   IconPoint,
+  IconRoute,
+  IconSend,
+  IconShieldCheck,
+  IconShieldX,
   IconSpeakerphone,
   IconStar,
   IconTargetArrow,
@@ -39,6 +45,11 @@ export const KIND_FILTERS = [
   { value: 'household', label: 'Household' },
   { value: 'patient', label: 'Merges' },
   { value: 'waitlist', label: 'Waitlist' },
+  { value: 'consent', label: 'Consent' },
+  { value: 'survey', label: 'Surveys' },
+  { value: 'medication', label: 'Medication' },
+  { value: 'invoice', label: 'Billing' },
+  { value: 'journey', label: 'Journeys' },
 ] as const;
 
 const STYLE: Record<string, { icon: Icon; color: string }> = {
@@ -57,6 +68,23 @@ const STYLE: Record<string, { icon: Icon; color: string }> = {
   household: { icon: IconHome, color: 'pink' },
   patient: { icon: IconArrowMerge, color: 'grape' },
   waitlist: { icon: IconHourglass, color: 'lime' },
+  consent: { icon: IconShieldCheck, color: 'grape' },
+  medication: { icon: IconPill, color: 'teal' },
+  invoice: { icon: IconCreditCard, color: 'green' },
+  journey: { icon: IconRoute, color: 'indigo' },
+};
+
+/** Message outcomes: what went, what could not, and why (the summary carries the reason). */
+const MESSAGE_KINDS: Record<string, { label: string; icon: Icon; color: string }> = {
+  'message.sent': { label: 'Message sent', icon: IconSend, color: 'cyan' },
+  'message.delivered': { label: 'Message delivered', icon: IconSend, color: 'cyan' },
+  'message.sandboxed': { label: 'Message kept in the sandbox (not delivered)', icon: IconMessageOff, color: 'gray' },
+  'message.not_sent': { label: 'Message not sent', icon: IconMessageOff, color: 'orange' },
+  'message.failed': { label: 'Message failed', icon: IconMessageOff, color: 'red' },
+  'message.received': { label: 'Message received', icon: IconMessage, color: 'cyan' },
+  'consent.granted': { label: 'Consent given', icon: IconShieldCheck, color: 'grape' },
+  'consent.withdrawn': { label: 'Consent withdrawn', icon: IconShieldX, color: 'red' },
+  'survey.answered': { label: 'Survey answered', icon: IconStar, color: 'orange' },
 };
 
 /** Appointment events, each with its own label, icon and colour (the status it leads to). */
@@ -72,12 +100,12 @@ const APPOINTMENT_KINDS: Record<string, { label: string; icon: Icon; color: stri
 
 /** A short name for a step of an appointment ("Appointment booked"), where the icon alone would not say it. */
 export function kindLabel(item: TimelineItem): string | null {
-  return APPOINTMENT_KINDS[item.kind]?.label ?? null;
+  return APPOINTMENT_KINDS[item.kind]?.label ?? MESSAGE_KINDS[item.kind]?.label ?? null;
 }
 
 /** The icon and colour for an event: by its family, with a call's direction and an appointment's step shown. */
 export function kindStyle(item: TimelineItem): { icon: Icon; color: string } {
-  const appointment = APPOINTMENT_KINDS[item.kind];
+  const appointment = APPOINTMENT_KINDS[item.kind] ?? MESSAGE_KINDS[item.kind];
   if (appointment) return appointment;
   if (item.kind === 'call') {
     const direction = item.detail.direction;

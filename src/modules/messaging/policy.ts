@@ -1,0 +1,118 @@
+import { DateTime } from 'luxon';
+import type { TenantScope } from '../../server/db/scope.ts';
+import type { MessagingSettingsTable } from '../../server/db/types.ts';
+import type { Selectable } from 'kysely';
+import { sentSince } from './consent.ts';
+import type { Channel, Purpose } from './types.ts';
+
+/** The rules a message meets before it goes: where it goes, when it may go, how many may go. */
+
+export type MessagingSettings = Omit<Selectable<MessagingSettingsTable>, 'tenant_id' | 'updated_at'> & { updated_at: Date | null };
+
+export const DEFAULT_CAPS: Record<Purpose, { count: number; days: number }> = {
+  care: { count: 10, days: 1 },
+  billing: { count: 2, days: 7 },
+  education: { count: 2, days: 7 },
+  marketing: { count: 2, days: 30 },
+  research: { count: 1, days: 30 },
+};
+
+/** The clinic's settings, or the defaults when it never saved any. */
+export async function messagingSettings(scope: TenantScope): Promise<MessagingSettings> {
+  const row = await scope.tx.selectFrom('messaging_settings').selectAll().executeTakeFirst();
+  if (row) {
+    const { tenant_id: _tenant, ...settings } = row;
+    return settings;
+  }
+  return {
+    email_from_name: null,
+    email_from_address: null,
+    email_reply_to: null,
+    sms_provider: 'none',
+    sms_from: null,
+    twilio_account_sid: null,
+    twilio_auth_token: null,
+    twilio_base_url: null,
+    webhook_url: null,
+    webhook_secret: null,
+    quiet_hours_start: '21:00:00',
+    quiet_hours_end: '08:00:00',
+    frequency_caps: DEFAULT_CAPS,
+    help_text: null,
+    updated_at: null,
+  };
+}
+
+export const channelLabel = (channel: Channel) => (channel === 'email' ? 'Email' : channel === 'sms' ? 'SMS' : 'In-app message');
+
+/** The patient's address on a channel, or the reason there is none. */
+export async function addressFor(scope: TenantScope, patientId: string, channel: Channel): Promise<{ address: string | null; reason: string | null }> {
+  if (channel === 'in_app') return { address: `patient:${patientId}`, reason: null };
+  const patient = await scope.tx.selectFrom('patient').select(['email', 'phone', 'phone_use']).where('id', '=', patientId).executeTakeFirst();
+  if (channel === 'email') return patient?.email ? { address: patient.email, reason: null } : { address: null, reason: 'no_email_address' };
+  if (patient?.phone && patient.phone_use === 'mobile') return { address: patient.phone, reason: null };
+  // A mobile number kept among the extra contact points will do.
+  const extra = await scope.tx
+    .selectFrom('patient_contact_point')
+    .select('value')
+    .where('patient_id', '=', patientId)
+    .where('system', '=', 'phone')
+    .where('use', '=', 'mobile')
+    .orderBy('rank')
+    .limit(1)
+    .executeTakeFirst();
+  if (extra) return { address: extra.value, reason: null };
+  // A phone of unknown use may still take texts; a landline marked home or work does not.
+  if (patient?.phone && patient.phone_use === 'other') return { address: patient.phone, reason: null };
+  return { address: null, reason: 'no_phone_number' };
+}
+
+const minutesOf = (time: string) => {
+  const [h, m] = time.split(':').map(Number);
+  return h! * 60 + m!;
+};
+
+/**
+ * When a message due at `at` may go, given quiet hours in the patient's own zone: `at` itself when
+ * outside them, else the end of the quiet period (the next morning in that zone, DST included).
+ */
+export function afterQuietHours(at: Date, zone: string, quiet: { start: string; end: string }): Date {
+  const local = DateTime.fromJSDate(at, { zone });
+  const now = local.hour * 60 + local.minute;
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return at;
+  const inQuiet = start < end ? now >= start && now < end : now >= start || now < end;
+  if (!inQuiet) return at;
+  // Set the wall-clock time (luxon's plus({minutes}) from midnight adds real time, an hour off on
+  // DST days); inside a DST gap luxon moves forward: the first real minute after quiet hours.
+  const endOn = (day: DateTime) => day.set({ hour: Math.floor(end / 60), minute: end % 60, second: 0, millisecond: 0 });
+  let until = endOn(local);
+  if (until <= local) until = endOn(local.plus({ days: 1 }));
+  return until.toJSDate();
+}
+
+export type PatientMessagingFacts = { zone: string; quietStart: string; quietEnd: string };
+
+/** The patient's zone and quiet hours (their own, else the clinic's). */
+export async function patientFacts(scope: TenantScope, patientId: string, settings: MessagingSettings): Promise<PatientMessagingFacts> {
+  const row = await scope.tx
+    .selectFrom('patient')
+    .innerJoin('tenant', 'tenant.id', 'patient.tenant_id')
+    .select(['patient.time_zone', 'patient.quiet_hours_start', 'patient.quiet_hours_end', 'tenant.time_zone as tenant_zone'])
+    .where('patient.id', '=', patientId)
+    .executeTakeFirstOrThrow();
+  return {
+    zone: row.time_zone ?? row.tenant_zone,
+    quietStart: row.quiet_hours_start ?? settings.quiet_hours_start,
+    quietEnd: row.quiet_hours_end ?? settings.quiet_hours_end,
+  };
+}
+
+/** Whether one more message of `purpose` would break the clinic's frequency cap for the patient. */
+export async function overFrequencyCap(scope: TenantScope, patientId: string, purpose: Purpose, settings: MessagingSettings, now: Date): Promise<boolean> {
+  const cap = settings.frequency_caps[purpose] ?? DEFAULT_CAPS[purpose];
+  if (!cap || cap.count <= 0) return false;
+  const sent = await sentSince(scope, patientId, purpose, new Date(now.getTime() - cap.days * 86_400_000));
+  return sent >= cap.count;
+}

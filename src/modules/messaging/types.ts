@@ -1,0 +1,81 @@
+/**
+ * The words of communications: channels, purposes, message states, and the contract every
+ * delivery channel (SMTP, an SMS provider, the in-app inbox, the sandbox) fulfils.
+ */
+
+export const CHANNELS = ['email', 'sms', 'in_app'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Why a message is sent; consent is given or withdrawn per channel and purpose. */
+export const PURPOSES = ['care', 'billing', 'education', 'marketing', 'research'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+/** Purposes a patient must opt in to; the others are sent until the patient opts out. */
+export const OPT_IN_PURPOSES: readonly Purpose[] = ['education', 'marketing', 'research'];
+
+/**
+ * scheduled: a row waiting for its time. sending: claimed by a worker under a lease.
+ * Terminal: sent (the provider accepted it), delivered (the provider or the app confirmed it),
+ * failed (the provider refused it, reason given), not_sent (Rapport decided not to, reason given),
+ * sandboxed (no provider is configured: kept for the sandbox page, never delivered).
+ */
+export const MESSAGE_STATUSES = ['scheduled', 'sending', 'sent', 'delivered', 'failed', 'not_sent', 'sandboxed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly MessageStatus[] = ['sent', 'delivered', 'failed', 'not_sent', 'sandboxed'];
+
+/** A message ready for a channel: rendered, addressed, with the key a provider may deduplicate by. */
+export type OutgoingMessage = {
+  id: string;
+  tenantId: string;
+  channel: Channel;
+  /** An email address, or a phone number in E.164 for SMS. */
+  to: string;
+  /** Email: the tenant's sender ("Name <address>"); SMS: the tenant's number or sender id. */
+  from: string | null;
+  replyTo?: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  /** Unique per message for ever: a retry of the same message carries the same key. */
+  idempotencyKey: string;
+  /** Extra headers for email (List-Unsubscribe, List-Unsubscribe-Post ...). */
+  headers?: Record<string, string>;
+  /** Where the provider should report delivery (SMS status callbacks). */
+  statusCallbackUrl?: string | null;
+};
+
+/**
+ * What a channel made of one attempt. `retry` is a transient problem (timeout, 4xx from SMTP,
+ * 429/5xx from an API): the outbox tries again later. `failed` is permanent (a 5xx SMTP
+ * rejection, an invalid number): the message ends failed with the provider's reason.
+ */
+export type SendResult =
+  | { outcome: 'sent'; providerMessageId: string | null; response?: string | undefined }
+  | { outcome: 'delivered'; providerMessageId: string | null; response?: string | undefined }
+  | { outcome: 'retry'; reason: string; response?: string | undefined; retryAfterSeconds?: number | undefined }
+  | { outcome: 'failed'; reason: string; response?: string | undefined };
+
+export type ChannelAdapter = {
+  /** Recorded on the message: 'smtp', 'twilio', 'webhook', 'in_app', 'sandbox'. */
+  readonly provider: string;
+  send(message: OutgoingMessage): Promise<SendResult>;
+  close?(): Promise<void>;
+};
+
+/** A provider's report about a message it was given (from a status callback or a bounce). */
+export type DeliveryReport = {
+  provider: string;
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'failed';
+  reason?: string | null;
+};
+
+/** A text a patient sent in, as a provider hands it over. */
+export type InboundSms = {
+  provider: string;
+  providerMessageId: string;
+  from: string;
+  to: string;
+  body: string;
+  receivedAt: Date;
+};

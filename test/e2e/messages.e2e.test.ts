@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { api, browserSkip, newPage, signInAsAdmin, withServerAndBrowser } from '../helpers/browser.ts';
+import type { RunningServer } from '../helpers/server.ts';
+
+type Summary = { id: string; givenName: string; familyName: string; phone: string | null };
+type Consent = { history: Array<{ channel: string; purpose: string; status: string; source: string }> };
+
+describe('Messages and consent in Chromium', { skip: browserSkip }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  withServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
+  });
+
+  test("staff record a marketing opt-in, send an SMS, and find it in the sandbox marked as not delivered", async () => {
+    const { page, errors } = await newPage(browser);
+    await signInAsAdmin(page, server);
+    const patients = (await api<{ items: Summary[] }>(page, server, 'GET', '/api/patients?limit=50&lifecycle=active')).items;
+    const patient = patients.find((p) => p.phone);
+    assert.ok(patient, 'the demo clinic has a patient with a phone');
+
+    await page.goto(`${server.url}/patients/${patient.id}?tab=messages`);
+    await page.getByRole('tab', { name: 'Messages', selected: true }).waitFor();
+
+    // The consent matrix starts at "needs opt-in" for marketing; staff record the patient's yes.
+    const form = page.getByRole('form', { name: 'Record consent' });
+    await form.getByText('Marketing', { exact: true }).click();
+    await form.getByText('SMS', { exact: true }).click();
+    await form.getByRole('textbox', { name: 'Note' }).fill('Said yes at check-in');
+    await form.getByRole('button', { name: 'Record consent' }).click();
+    const ledger = page.getByRole('table', { name: 'Consent history' });
+    const entry = ledger.getByRole('row').filter({ hasText: 'Marketing · SMS' });
+    await entry.filter({ hasText: 'Granted' }).filter({ hasText: 'Told staff' }).filter({ hasText: 'Said yes at check-in' }).waitFor();
+    await page.getByRole('table', { name: 'Consent by purpose and channel' }).locator('tr[data-purpose="marketing"] td[data-channel="sms"]').getByText('Granted').waitFor();
+    const consent = await api<Consent>(page, server, 'GET', `/api/patients/${patient.id}/consent`);
+    assert.deepEqual(consent.history.slice(0, 1).map((h) => [h.purpose, h.channel, h.status, h.source]), [['marketing', 'sms', 'granted', 'staff']]);
+
+    // A marketing text, marked urgent so quiet hours at the time the test runs cannot hold it back.
+    const text = `Flu shots are in: book yours this week (${Date.now()})`;
+    await page.getByRole('button', { name: 'Send message' }).click();
+    const modal = page.getByRole('dialog', { name: 'Send a message' });
+    await modal.getByRole('combobox', { name: 'Purpose' }).click();
+    await page.getByRole('option', { name: 'Marketing', exact: true }).click();
+    await modal.getByRole('textbox', { name: 'Message' }).fill(text);
+    await modal.getByText('Urgent: send even in quiet hours and past frequency caps').click();
+    await modal.getByRole('button', { name: 'Send' }).click();
+    await modal.waitFor({ state: 'detached' });
+    // The outbox worker of the running server takes it; the tab reads the list again until it has.
+    const messages = page.getByRole('table', { name: 'Messages' });
+    await messages.getByRole('row').filter({ hasText: text.slice(0, 40) }).getByText('Sandbox (not delivered)').waitFor({ timeout: 30_000 });
+
+    await page.getByRole('link', { name: 'Messages', exact: true }).click();
+    await page.waitForURL('**/messages');
+    await page.getByRole('tab', { name: 'Sandbox' }).click();
+    await page.getByText('These messages were NOT delivered. No email or SMS provider is configured, so Rapport keeps them here to show what patients would receive.').waitFor();
+    await page.getByText(text).waitFor();
+    assert.deepEqual(errors, []);
+  });
+});
