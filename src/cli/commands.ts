@@ -3,7 +3,7 @@ import type { Config } from '../server/config.ts';
 import { openDatabase, type Database } from '../server/db/connection.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { STAFF_ROLES } from '../server/db/types.ts';
-import { SERVICES, startRapport, type Service } from '../server/main.ts';
+import { DEFAULT_SERVICES, SERVICES, startRapport, type Service } from '../server/main.ts';
 import { createApiToken, createStaffUser } from '../modules/staff/service.ts';
 import { createTenant, findTenantBySlug, listTenants } from '../modules/tenants/service.ts';
 
@@ -51,10 +51,10 @@ async function pickTenant(database: Database, slug: string | undefined): Promise
 export const commands: Record<string, Command> = {
   start: {
     summary: 'Run Rapport: web UI, API and jobs (or some of them)',
-    args: '[--services=web,worker]',
+    args: '[--services=web,worker,hl7]',
     options: { services: { type: 'string' } },
     async run(values, config) {
-      const services = (typeof values.services === 'string' ? values.services : SERVICES.join(','))
+      const services = (typeof values.services === 'string' ? values.services : DEFAULT_SERVICES.join(','))
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
@@ -220,6 +220,20 @@ export const commands: Record<string, Command> = {
       return withDatabase(config, async (database) => {
         const tenant = await pickTenant(database, values.tenant as string | undefined);
         return runCsvImportCommand(database, { ...input, tenantId: tenant.id, stdout: process.stdout, stderr: process.stderr }, usageError);
+      });
+    },
+  },
+  'import fhir': {
+    summary: 'Import FHIR R4 Bundles or NDJSON (a file or a folder): patients, visits, immunizations, conditions, medications, care plans, claims, directory',
+    args: 'PATH [--tenant SLUG] [--dry-run]',
+    options: { tenant: { type: 'string' }, 'dry-run': { type: 'boolean' } },
+    positionals: true,
+    async run(values, config, positionals) {
+      const { readFhirImportArgs, runFhirImportCommand } = await import('../modules/fhir-import/cli.ts');
+      const input = readFhirImportArgs(values, positionals, (message) => new UsageError(message));
+      return withDatabase(config, async (database) => {
+        const tenant = await pickTenant(database, values.tenant as string | undefined);
+        return runFhirImportCommand(database, { ...input, tenantId: tenant.id, stdout: process.stdout, stderr: process.stderr });
       });
     },
   },

@@ -34,6 +34,8 @@ import { registerInboxRoutes } from '../modules/inbox/routes.ts';
 import { registerJourneyRoutes } from '../modules/journeys/routes.ts';
 import { registerMessagingRoutes } from '../modules/messaging/routes.ts';
 import { registerPatientLinkRoutes } from '../modules/preferences/routes.ts';
+import { registerWebhookRoutes } from '../modules/webhooks/routes.ts';
+import { registerFhirRoutes } from '../modules/fhir/routes.ts';
 import type { JobQueue } from '../jobs/runner.ts';
 import { registerJourneys } from '../modules/journeys/register.ts';
 import type { Config } from './config.ts';
@@ -178,6 +180,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerInboxRoutes(app, deps);
   await registerJourneyRoutes(app, deps);
   await registerPatientLinkRoutes(app, deps);
+  await registerWebhookRoutes(app, deps);
+  await registerFhirRoutes(app, deps);
   await registerWebApp(app);
   return app;
 }

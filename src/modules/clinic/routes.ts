@@ -27,7 +27,7 @@ export async function clinicOverview(scope: TenantScope, now: Date): Promise<z.i
   const row = await scope.tx
     .selectNoFrom((eb) => [
       eb.selectFrom('patient').select((e) => e.fn.countAll<number>().as('n')).where('archived_at', 'is', null).as('patients'),
-      eb.selectFrom('practitioner').select((e) => e.fn.countAll<number>().as('n')).where('active', '=', true).as('practitioners'),
+      eb.selectFrom('practitioner').select((e) => e.fn.countAll<number>().as('n')).where('active', '=', true).where('organization_id', 'is', null).as('practitioners'),
       eb.selectFrom('location').select((e) => e.fn.countAll<number>().as('n')).as('locations'),
       eb
         .selectFrom('appointment')

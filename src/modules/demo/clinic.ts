@@ -70,7 +70,7 @@ export async function ensureClinicStructure(
   // Seeded visits happen at a location; video services are left to the booking flows.
   const services = await scope.tx.selectFrom('service').select(['id', 'department_id', 'duration_minutes']).where('mode', '=', 'in_person').execute();
   const wanted = Math.max(8, Math.ceil(input.patientCount / 800));
-  const existing = await scope.tx.selectFrom('practitioner').select(['id', 'department_id']).where('active', '=', true).execute();
+  const existing = await scope.tx.selectFrom('practitioner').select(['id', 'department_id']).where('active', '=', true).where('organization_id', 'is', null).execute();
   const known = existing.length;
   if (existing.length < wanted && departments.length > 0) {
     const fresh = Array.from({ length: wanted - existing.length }, (_, i) => {

@@ -17,6 +17,7 @@ import { moveReferences } from './merge-links.ts';
 import { actorUserId, auditedRefusal, loadMerge, lockPair, writeChanges, writeTimeline, type MergeLedger, type MergeRecord } from './merge-record.ts';
 import { orderedPair } from './match-data.ts';
 import { PREVIOUS_MRN_SYSTEM } from './score.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 
 /**
  * Merging two records of one person. The survivor takes the values staff chose, everything that
@@ -157,6 +158,7 @@ export async function mergePatients(scope: TenantScope, input: MergeInput): Prom
   for (const patientId of [survivorId, mergedId]) {
     await scope.audit({ action: 'patient.merge', entityType: 'patient_merge', entityId: mergeId, patientId, detail });
   }
+  await emitWebhookEvent(scope, { type: 'patient.merged', data: { mergeId, survivorId, mergedId }, occurredAt: (await sql<{ now: Date }>`select now() as now`.execute(scope.tx)).rows[0]!.now });
   return loadMerge(scope, mergeId);
 }
 

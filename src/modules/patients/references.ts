@@ -36,4 +36,10 @@ export const PATIENT_REFERENCES: readonly PatientReference[] = [
   { table: 'medication_reminder', column: 'patient_id', key: ['id'] },
   { table: 'invoice', column: 'patient_id', key: ['id'] },
   { table: 'survey_response', column: 'patient_id', key: ['id'] },
+  { table: 'encounter', column: 'patient_id', key: ['id'] },
+  { table: 'immunization', column: 'patient_id', key: ['id'] },
+  { table: 'condition', column: 'patient_id', key: ['id'] },
+  { table: 'patient_medication', column: 'patient_id', key: ['id'] },
+  { table: 'care_plan', column: 'patient_id', key: ['id'] },
+  { table: 'claim', column: 'patient_id', key: ['id'] },
 ];

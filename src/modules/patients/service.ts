@@ -4,6 +4,7 @@ import { uniqueViolation } from '../../server/db/errors.ts';
 import type { TenantScope } from '../../server/db/scope.ts';
 import { AppError, conflict, notFound } from '../../server/errors.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
+import { emitWebhookEvent } from '../webhooks/events.ts';
 import { diffSnapshots, editableSnapshot, loadPatientRecord } from './record.ts';
 import { summaryQuery, toSummary } from './list.ts';
 import type { NewPatientBody, PatientRecord, PatientSummary, PatientUpdateBody } from './schema.ts';
@@ -85,6 +86,7 @@ export async function registerPatient(
   const likely = matches.filter((m) => m.level !== 'none');
   if (likely.length && options.findDuplicates) await options.findDuplicates.record(scope, id, likely);
   await scope.audit({ action: 'patient.create', entityType: 'patient', entityId: id, patientId: id });
+  await emitWebhookEvent(scope, { type: 'patient.created', data: { patientId: id, version: record.version }, occurredAt: options.now });
   return { patient: record, possibleDuplicates: likely.map((m) => m.patientId) };
 }
 
@@ -127,6 +129,7 @@ export async function updatePatient(
     after.version = current.version;
   }
   await scope.audit({ action: 'patient.update', entityType: 'patient', entityId: id, patientId: id, detail: { fields: changed } });
+  if (changed) await emitWebhookEvent(scope, { type: 'patient.updated', data: { patientId: id, version: after.version, changedFields: diffSnapshots(before, editableSnapshot(after, write.columns.lifecycle_status ?? current.lifecycle_status)).map((c) => c.field) }, occurredAt: now });
   return after;
 }
 
@@ -150,6 +153,7 @@ export async function setPatientArchived(
     .execute();
   await writeHistory(scope, id, { archived: !input.archived }, { archived: input.archived }, now, input.archived ? 'archived' : 'restored', input.reason);
   await scope.audit({ action, entityType: 'patient', entityId: id, patientId: id, detail: input.reason ? { reason: input.reason } : undefined });
+  await emitWebhookEvent(scope, { type: 'patient.updated', data: { patientId: id, version: current.version + 1, changedFields: ['archived'] }, occurredAt: now });
   return (await loadPatientRecord(scope, id, now))!;
 }
 

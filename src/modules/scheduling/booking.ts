@@ -29,6 +29,12 @@ export type BookingRequest = {
   roomId?: string | null | undefined;
   notes?: string | null | undefined;
   via?: BookedVia | undefined;
+  /**
+   * Booked in another system that owns the schedule (an HL7 SIU feed): its time stands even in the
+   * past or outside Rapport's hours and booking rules, and any length is kept. Double booking is
+   * still refused.
+   */
+  external?: boolean | undefined;
 };
 
 export type Problem = { status: number; code: string; message: string; field?: string; details?: unknown };
@@ -53,7 +59,7 @@ type Place = {
 };
 
 /** The practitioner and location, checked to exist, be active and offer the service. */
-async function requirePlace(scope: TenantScope, service: Service, practitionerId: string, locationId: string): Promise<Place> {
+async function requirePlace(scope: TenantScope, service: Service, practitionerId: string, locationId: string, external = false): Promise<Place> {
   const invalid = (field: string, message: string) => new AppError(400, 'validation_failed', `Invalid request: ${field} ${message}`, [{ path: field, message }]);
   if (!isUuid(practitionerId)) throw invalid('practitionerId', 'is not an id');
   if (!isUuid(locationId)) throw invalid('locationId', 'is not an id');
@@ -73,10 +79,10 @@ async function requirePlace(scope: TenantScope, service: Service, practitionerId
   ]);
   if (!practitioner) throw invalid('practitionerId', 'is not a practitioner of this clinic');
   if (!practitioner.active) throw invalid('practitionerId', 'is no longer active');
-  if (!practitioner.offers) throw invalid('practitionerId', `does not offer ${service.name}`);
+  if (!practitioner.offers && !external) throw invalid('practitionerId', `does not offer ${service.name}`);
   if (!location) throw invalid('locationId', 'is not a location of this clinic');
   if (!location.active) throw invalid('locationId', 'is no longer in use');
-  if (!location.offers) throw invalid('locationId', `does not offer ${service.name}`);
+  if (!location.offers && !external) throw invalid('locationId', `does not offer ${service.name}`);
   return {
     practitioner: { id: practitioner.id, name: practitionerName(practitioner) },
     location: { id: location.id, name: location.name, timeZone: location.time_zone },
@@ -141,28 +147,19 @@ async function checkPatientRules(
 type Candidate = { start: number; end: number; practitionerId: string; locationId: string; roomId: string | null };
 
 /** Where a visit starting at `start` ends: the service's duration, or a longer `endsAt`. */
-function visitEnd(service: Service, start: number, endsAt: Date | undefined): number {
+function visitEnd(service: Service, start: number, endsAt: Date | undefined, external = false): number {
   if (!endsAt) return start + service.duration_minutes * 60_000;
   const minutes = (endsAt.getTime() - start) / 60_000;
   const fail = (message: string) => new AppError(400, 'validation_failed', `Invalid request: endsAt ${message}`, [{ path: 'endsAt', message }]);
   if (minutes <= 0) throw fail('must be after startsAt');
-  if (minutes < service.duration_minutes) throw fail(`is too short for ${service.name}, which takes ${service.duration_minutes} minutes`);
+  if (minutes < service.duration_minutes && !external) throw fail(`is too short for ${service.name}, which takes ${service.duration_minutes} minutes`);
   if (minutes > 720) throw fail('makes the visit longer than 12 hours');
   return endsAt.getTime();
 }
 
-/** What is wrong with one candidate time, or null; picks a free room when the service needs one. */
-async function checkCandidate(
-  scope: TenantScope,
-  service: Service,
-  place: Place,
-  schedule: Schedule,
-  candidate: Candidate,
-  now: Date,
-  excludeId?: string,
-): Promise<Problem | null> {
-  const zone = place.location.timeZone;
-  const when = formatLocal(candidate.start, zone);
+/** Rapport's own booking rules for a time: not in the past, the service's notice and horizon, the practitioner's hours. */
+function checkRules(service: Service, place: Place, schedule: Schedule, candidate: Candidate, now: Date): Problem | null {
+  const when = formatLocal(candidate.start, place.location.timeZone);
   if (candidate.start < now.getTime()) {
     return { status: 400, code: 'in_the_past', message: `${when} is in the past.`, field: 'startsAt' };
   }
@@ -190,6 +187,25 @@ async function checkCandidate(
       field: 'startsAt',
     };
   }
+  return null;
+}
+
+/** What is wrong with one candidate time, or null; picks a free room when the service needs one. */
+async function checkCandidate(
+  scope: TenantScope,
+  service: Service,
+  place: Place,
+  schedule: Schedule,
+  candidate: Candidate,
+  now: Date,
+  excludeId?: string,
+  external = false,
+): Promise<Problem | null> {
+  const zone = place.location.timeZone;
+  if (!external) {
+    const problem = checkRules(service, place, schedule, candidate, now);
+    if (problem) return problem;
+  }
   const blockStart = candidate.start - service.buffer_before_minutes * 60_000;
   const blockEnd = candidate.end + service.buffer_after_minutes * 60_000;
   if (overlapsBusy(schedule.practitionerBusy.get(candidate.practitionerId) ?? [], blockStart, blockEnd)) {
@@ -207,7 +223,7 @@ async function checkCandidate(
     }
   } else if (service.requires_room) {
     const room = (schedule.rooms?.get(candidate.locationId) ?? []).find((r) => !overlapsBusy(r.busy, blockStart, blockEnd));
-    if (!room) return { status: 409, code: 'no_room', message: `${service.name} needs a room, and no room at ${place.location.name} is free at ${when}.` };
+    if (!room) return { status: 409, code: 'no_room', message: `${service.name} needs a room, and no room at ${place.location.name} is free at ${formatLocal(candidate.start, zone)}.` };
     candidate.roomId = room.id;
   }
   return null;
@@ -371,13 +387,14 @@ function scheduleDates(starts: number[], zone: string): { fromDate: string; toDa
 /** Books one appointment, or refuses with the first thing wrong (4xx, nothing stored). */
 export async function bookAppointment(scope: TenantScope, request: BookingRequest, now: Date): Promise<AppointmentView> {
   const service = await requireService(scope, request.serviceId);
-  const place = await requirePlace(scope, service, request.practitionerId, request.locationId);
+  const external = request.external === true;
+  const place = await requirePlace(scope, service, request.practitionerId, request.locationId, external);
   const patient = await lockPatient(scope, request.patientId);
-  await checkPatientRules(scope, service, patient, now, 1);
+  if (!external) await checkPatientRules(scope, service, patient, now, 1);
   const start = request.startsAt.getTime();
   const candidate: Candidate = {
     start,
-    end: visitEnd(service, start, request.endsAt),
+    end: visitEnd(service, start, request.endsAt, external),
     practitionerId: place.practitioner.id,
     locationId: place.location.id,
     roomId: request.roomId ?? null,
@@ -391,7 +408,7 @@ export async function bookAppointment(scope: TenantScope, request: BookingReques
     ...scheduleDates([start], place.location.timeZone),
     withRooms: service.requires_room || candidate.roomId !== null,
   });
-  const problem = await checkCandidate(scope, service, place, schedule, candidate, now);
+  const problem = await checkCandidate(scope, service, place, schedule, candidate, now, undefined, external);
   if (problem) throw problemError(problem);
   const via = viaOf(scope, request.via);
   const inserted = await guardOverlap(scope, () => insertAppointment(scope, { service, place, candidate, patientId: patient.id, notes: request.notes ?? null, via, seriesId: null, now }));
@@ -599,6 +616,8 @@ export type RescheduleRequest = {
   roomId?: string | null | undefined;
   version?: number | undefined;
   via?: BookedVia | undefined;
+  /** Moved in the system that owns the schedule: as for BookingRequest.external. */
+  external?: boolean | undefined;
 };
 
 /** Moves a booked appointment in one statement: it holds its old time until the new one is secured. */
@@ -609,12 +628,13 @@ export async function rescheduleAppointment(scope: TenantScope, id: string, requ
     throw new AppError(409, 'invalid_transition', `Only a booked appointment can be rescheduled; this one is ${row.status}.`);
   }
   const service = await requireService(scope, row.service_id);
-  const place = await requirePlace(scope, service, request.practitionerId ?? row.practitioner_id, request.locationId ?? row.location_id);
+  const external = request.external === true;
+  const place = await requirePlace(scope, service, request.practitionerId ?? row.practitioner_id, request.locationId ?? row.location_id, external);
   const start = request.startsAt.getTime();
   const roomId = request.roomId === undefined ? (place.location.id === row.location_id ? row.room_id : null) : request.roomId;
   if (roomId !== null && !isUuid(roomId)) throw new AppError(400, 'validation_failed', 'Invalid request: roomId is not an id', [{ path: 'roomId', message: 'is not an id' }]);
   const length = row.ends_at.getTime() - row.starts_at.getTime();
-  const end = request.endsAt ? visitEnd(service, start, request.endsAt) : start + Math.max(length, service.duration_minutes * 60_000);
+  const end = request.endsAt ? visitEnd(service, start, request.endsAt, external) : start + (external ? length : Math.max(length, service.duration_minutes * 60_000));
   const candidate: Candidate = { start, end, practitionerId: place.practitioner.id, locationId: place.location.id, roomId };
   const schedule = await loadSchedule(scope, {
     practitionerIds: [place.practitioner.id],
@@ -623,7 +643,7 @@ export async function rescheduleAppointment(scope: TenantScope, id: string, requ
     withRooms: service.requires_room || roomId !== null,
     excludeAppointmentId: row.id,
   });
-  const problem = await checkCandidate(scope, service, place, schedule, candidate, now, row.id);
+  const problem = await checkCandidate(scope, service, place, schedule, candidate, now, row.id, external);
   if (problem) throw problemError(problem);
   const via = viaOf(scope, request.via);
   const updated = await guardOverlap(scope, () =>

@@ -196,7 +196,8 @@ const practitionerColumns = ['id', 'prefix', 'given_name', 'family_name', 'speci
 export async function listPractitioners(scope: TenantScope, query: { active?: boolean | undefined; ids?: string[] }): Promise<Practitioner[]> {
   let q = scope.tx.selectFrom('practitioner').select(practitionerColumns).orderBy('family_name').orderBy('given_name').orderBy('id');
   if (query.active !== undefined) q = q.where('active', '=', query.active);
-  if (query.ids) q = q.where('id', 'in', query.ids);
+  // The clinic's own practitioners; those of outside organizations (imported into the directory) only by id.
+  q = query.ids ? q.where('id', 'in', query.ids) : q.where('organization_id', 'is', null);
   const rows = await q.execute();
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);

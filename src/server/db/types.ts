@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { FhirTables } from './types-fhir.ts';
+import type { Hl7Tables } from './types-hl7.ts';
+import type { WebhookTables } from './types-webhooks.ts';
 
 /** Table types, kept by hand beside the migrations that create them. */
 
@@ -60,6 +63,8 @@ export interface PractitionerTable {
   phone: string | null;
   active: Generated<boolean>;
   user_id: string | null;
+  /** Set for a practitioner of an outside organization: in the directory, not on the staff. */
+  organization_id: string | null;
   created_at: CreatedAt;
 }
 
@@ -837,7 +842,149 @@ export interface SurveyResponseTable {
   responded_at: DefaultTimestamp;
 }
 
-export interface DB {
+// Interoperability (0008_interop): what Rapport keeps from other systems.
+
+export type InteropSource = 'fhir' | 'hl7' | 'staff';
+
+export interface OrganizationTable {
+  tenant_id: string;
+  id: Generated<string>;
+  name: string;
+  kind: string | null;
+  phone: string | null;
+  email: string | null;
+  address_line: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string | null;
+  active: Generated<boolean>;
+  version: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface ExternalRefTable {
+  tenant_id: string;
+  system: string;
+  resource_type: string;
+  external_id: string;
+  entity_id: string;
+  content_hash: string | null;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export type EncounterStatus = 'planned' | 'arrived' | 'triaged' | 'in-progress' | 'onleave' | 'finished' | 'cancelled' | 'entered-in-error' | 'unknown';
+
+export interface EncounterTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  status: EncounterStatus;
+  class_code: string | null;
+  type_system: string | null;
+  type_code: string | null;
+  type_display: string | null;
+  reason_display: string | null;
+  practitioner_id: string | null;
+  organization_id: string | null;
+  location_name: string | null;
+  started_at: Timestamp;
+  ended_at: NullableTimestamp;
+  source: InteropSource;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface ImmunizationTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  encounter_id: string | null;
+  status: 'completed' | 'entered-in-error' | 'not-done';
+  vaccine_system: string | null;
+  vaccine_code: string | null;
+  vaccine_display: string;
+  occurred_at: Timestamp;
+  source: InteropSource;
+  created_at: CreatedAt;
+}
+
+export interface ConditionTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  encounter_id: string | null;
+  clinical_status: 'active' | 'recurrence' | 'relapse' | 'inactive' | 'remission' | 'resolved' | null;
+  verification_status: string | null;
+  code_system: string | null;
+  code: string | null;
+  display: string;
+  onset_at: NullableTimestamp;
+  abated_at: NullableTimestamp;
+  recorded_at: NullableTimestamp;
+  tag_id: string | null;
+  source: InteropSource;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface PatientMedicationTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  encounter_id: string | null;
+  status: 'active' | 'on-hold' | 'cancelled' | 'completed' | 'entered-in-error' | 'stopped' | 'draft' | 'unknown';
+  code_system: string | null;
+  code: string | null;
+  display: string;
+  dosage_text: string | null;
+  authored_at: NullableTimestamp;
+  requester_id: string | null;
+  source: InteropSource;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface CarePlanTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  encounter_id: string | null;
+  status: 'draft' | 'active' | 'on-hold' | 'revoked' | 'completed' | 'entered-in-error' | 'unknown';
+  title: string;
+  category_code: string | null;
+  period_start: NullableTimestamp;
+  period_end: NullableTimestamp;
+  activities: ColumnType<CarePlanActivity[], string | CarePlanActivity[] | undefined, string | CarePlanActivity[]>;
+  source: InteropSource;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+export type CarePlanActivity = { code: string | null; display: string; status: string | null };
+
+export interface ClaimTable {
+  tenant_id: string;
+  id: Generated<string>;
+  patient_id: string;
+  encounter_id: string | null;
+  status: 'active' | 'cancelled' | 'draft' | 'entered-in-error';
+  service_start: NullableTimestamp;
+  service_end: NullableTimestamp;
+  total_cents: number | null;
+  payer_paid_cents: number | null;
+  patient_paid_cents: number | null;
+  currency: Generated<string>;
+  payer: string | null;
+  outcome: 'queued' | 'complete' | 'error' | 'partial' | null;
+  organization_id: string | null;
+  source: InteropSource;
+  created_at: CreatedAt;
+  updated_at: DefaultTimestamp;
+}
+
+export interface DB extends FhirTables, Hl7Tables, WebhookTables {
   tenant: TenantTable;
   location: LocationTable;
   department: DepartmentTable;
@@ -891,6 +1038,14 @@ export interface DB {
   medication_reminder: MedicationReminderTable;
   invoice: InvoiceTable;
   survey_response: SurveyResponseTable;
+  organization: OrganizationTable;
+  external_ref: ExternalRefTable;
+  encounter: EncounterTable;
+  immunization: ImmunizationTable;
+  condition: ConditionTable;
+  patient_medication: PatientMedicationTable;
+  care_plan: CarePlanTable;
+  claim: ClaimTable;
 }
 
 export type Patient = Selectable<PatientTable>;

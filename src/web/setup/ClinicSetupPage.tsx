@@ -1,6 +1,7 @@
 import { Skeleton, Stack, Tabs } from '@mantine/core';
-import { IconBeach, IconBuildingHospital, IconMail, IconStethoscope, IconUserHeart } from '@tabler/icons-react';
+import { IconBeach, IconBuildingHospital, IconMail, IconStethoscope, IconUserHeart, IconWebhook } from '@tabler/icons-react';
 import { CommunicationSettings } from '../messages/CommunicationSettings.tsx';
+import { WebhookSettings } from '../webhooks/WebhookSettings.tsx';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
 import { PageHeader } from '../common/PageHeader.tsx';
 import { usePageTitle } from '../common/usePageTitle.ts';
@@ -11,7 +12,7 @@ import { PractitionersTab } from './PractitionersTab.tsx';
 import { ServicesTab } from './ServicesTab.tsx';
 import { useSetupData } from './useSetupData.ts';
 
-const TABS = ['services', 'practitioners', 'locations', 'holidays', 'communications'] as const;
+const TABS = ['services', 'practitioners', 'locations', 'holidays', 'communications', 'webhooks'] as const;
 type Tab = (typeof TABS)[number];
 const isTab = (value: string | null): value is Tab => TABS.includes(value as Tab);
 
@@ -33,6 +34,7 @@ export function ClinicSetupPage() {
           <Tabs.Tab value="locations" leftSection={<IconBuildingHospital size={16} aria-hidden />}>Locations & rooms</Tabs.Tab>
           <Tabs.Tab value="holidays" leftSection={<IconBeach size={16} aria-hidden />}>Holidays</Tabs.Tab>
           <Tabs.Tab value="communications" leftSection={<IconMail size={16} aria-hidden />}>Communications</Tabs.Tab>
+          <Tabs.Tab value="webhooks" leftSection={<IconWebhook size={16} aria-hidden />}>Webhooks</Tabs.Tab>
         </Tabs.List>
         {setup.status === 'loading' && <Skeleton height={240} radius="md" />}
         {setup.status === 'error' && <ErrorAlert title="The clinic setup could not be loaded" error={setup.error} onRetry={setup.reload} />}
@@ -43,6 +45,7 @@ export function ClinicSetupPage() {
             <Tabs.Panel value="locations"><LocationsTab data={setup.data} onSaved={setup.refresh} /></Tabs.Panel>
             <Tabs.Panel value="holidays"><HolidaysTab data={setup.data} onSaved={setup.refresh} /></Tabs.Panel>
             <Tabs.Panel value="communications"><CommunicationSettings /></Tabs.Panel>
+            <Tabs.Panel value="webhooks"><WebhookSettings /></Tabs.Panel>
           </>
         )}
       </Tabs>

@@ -6,6 +6,10 @@ import * as m0004 from './0004_duplicates.ts';
 import * as m0005 from './0005_import_run.ts';
 import * as m0006 from './0006_scheduling.ts';
 import * as m0007 from './0007_communications.ts';
+import * as m0008 from './0008_interop.ts';
+import * as m0009 from './0009_fhir.ts';
+import * as m0010 from './0010_hl7.ts';
+import * as m0011 from './0011_webhooks.ts';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +20,8 @@ export const migrations: Record<string, Migration> = {
   '0005_import_run': m0005,
   '0006_scheduling': m0006,
   '0007_communications': m0007,
+  '0008_interop': m0008,
+  '0009_fhir': m0009,
+  '0010_hl7': m0010,
+  '0011_webhooks': m0011,
 };
