@@ -1,14 +1,14 @@
 // Dispatch throughput: N emails through the whole outbox pipeline (scheduleMessage, then the
-// worker's runOutboxPass: claim with SKIP LOCKED, deliverMessage's checks, render, the SMTP
-// adapter, the outcome, attempt, timeline and audit rows) to an SMTP server on loopback, next to
+// worker's runOutboxPass: claim with SKIP LOCKED, deliverBatch's set-based checks, render, the SMTP
+// adapter, the outcome, attempt, timeline and audit rows written per batch) to an SMTP server on loopback, next to
 // the ceiling in the same run: a plain nodemailer pooled transport sending the same N emails (same
 // size, same headers) with the same concurrency to the same server. The server is a lean
 // smtp-server sink in a process of its own (it reads and drops each mail, so the test sink's
 // MIME parsing does not set the ceiling). Aim (communications issue): at least half the ceiling.
-// --profile adds a run with one lane and the sandbox adapter, timing every statement deliverMessage
+// --profile adds a run with one lane and the sandbox adapter, timing every statement the dispatcher
 // issues (where the database time per message goes).
 // Usage: node bench/dispatch.ts [--engine pglite|postgres] [--server URL] [--messages 5000]
-//          [--concurrency 8] [--profile]
+//          [--concurrency 8] [--send-batch 25] [--profile]
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     server: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     messages: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '8' },
+    // As src/server/main.ts: a whole claim per transaction on PGlite, 25 messages on a server.
+    'send-batch': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'serve-sink': { type: 'boolean', default: false },
   },
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
       const patients = await seed(n, `pipeline${round}.`);
       if (round === 0) await refreshStatistics(database.db);
       const adapters = adapterRegistry({ smtpUrl });
-      const options: OutboxWorkerOptions = { db: database.db, clock: () => new Date(), adapters, baseUrl: 'https://rapport.test', worker: `bench-${round}`, concurrency, batchSize: 100 };
+      const options: OutboxWorkerOptions = { db: database.db, clock: () => new Date(), adapters, baseUrl: 'https://rapport.test', worker: `bench-${round}`, concurrency, batchSize: 100, sendBatchSize: Number(values['send-batch'] ?? (engine === 'pglite' ? 100 : 25)) };
       const before = (await sink.counts()).accepted;
       const t0 = performance.now();
       await enqueue(patients, `bench:${round}`);

@@ -70,7 +70,9 @@ export async function startRapport(config: Config, services: readonly Service[])
         adapters,
         baseUrl: url ?? config.publicUrl ?? `http://localhost:${config.port}`,
         worker: `${hostname()}:${process.pid}`,
+        // PGlite runs one transaction at a time: one lane, a whole claim sent side by side in it.
         concurrency: database.kind === 'pglite' ? 1 : config.outboxConcurrency,
+        sendBatchSize: database.kind === 'pglite' ? 100 : 25,
         logger: logger.child({ component: 'outbox' }),
       })
     : undefined;

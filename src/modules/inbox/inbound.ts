@@ -9,6 +9,7 @@ import { scheduleMessage } from '../messaging/outbox.ts';
 import { messagingSettings } from '../messaging/policy.ts';
 import { PURPOSES, type InboundSms } from '../messaging/types.ts';
 import { changeAppointmentStatus } from '../scheduling/booking.ts';
+import { emitMessageEvents } from '../webhooks/events.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { preview, readKeyword, replies, type ClinicFacts } from './keywords.ts';
 import { normalizeAddress, patientsOnNumber, type Candidate } from './numbers.ts';
@@ -149,14 +150,16 @@ async function optOut(h: Handle, word: string): Promise<Handled> {
     await recordConsent(h.scope, { patientId: patient.id, channels: ['sms'], purposes: PURPOSES, status: 'withdrawn', source: 'keyword', note: 'Replied STOP by SMS' }, h.now);
   }
   // recordConsent stops the patients' own queued texts; these went to the number for nobody in particular.
-  await h.scope.tx
+  const stopped = await h.scope.tx
     .updateTable('message')
     .set({ status: 'not_sent', reason: 'consent_withdrawn', lease_until: null, updated_at: h.now })
     .where('channel', '=', 'sms')
     .where('patient_id', 'is', null)
     .where('to_address', '=', h.conversation.address)
     .where('status', 'in', ['scheduled', 'sending'])
+    .returning(['id', 'channel', 'purpose'])
     .execute();
+  await emitMessageEvents(h.scope, stopped.map((m) => ({ id: m.id, patientId: null, channel: m.channel, purpose: m.purpose, status: 'not_sent' as const, reason: 'consent_withdrawn' })), h.now);
   const visit = word === 'CANCEL' ? await remindedVisit(h, h.now) : undefined;
   return { handledAs: 'stop', appointmentId: visit?.id ?? null, patientId: h.conversation.patient_id, reply: answer(h, replies.stop(h.clinic)), forStaff: Boolean(visit) };
 }

@@ -3,6 +3,8 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import type { ConsentSource } from '../../server/db/types.ts';
 import { AppError } from '../../server/errors.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
+import { emitMessageEvents } from '../webhooks/events.ts';
+import { MessageFacts } from './facts.ts';
 import { CHANNELS, OPT_IN_PURPOSES, PURPOSES, type Channel, type Purpose } from './types.ts';
 
 /**
@@ -47,17 +49,7 @@ export async function consentState(scope: TenantScope, patientId: string): Promi
 
 /** Whether one channel and purpose may be used for a patient now, and if not, why (a not-sent reason). */
 export async function consentAllows(scope: TenantScope, patientId: string, channel: Channel, purpose: Purpose): Promise<{ allowed: boolean; reason: string | null }> {
-  const row = await scope.tx
-    .selectFrom('consent_event')
-    .select('status')
-    .where('patient_id', '=', patientId)
-    .where('channel', '=', channel)
-    .where('purpose', '=', purpose)
-    .orderBy('recorded_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (row) return row.status === 'granted' ? { allowed: true, reason: null } : { allowed: false, reason: 'consent_withdrawn' };
-  return defaultAllowed(purpose) ? { allowed: true, reason: null } : { allowed: false, reason: 'no_opt_in' };
+  return new MessageFacts(scope).consent(patientId, channel, purpose);
 }
 
 export type ConsentChange = {
@@ -116,9 +108,10 @@ export async function recordConsent(scope: TenantScope, change: ConsentChange, n
       .where('channel', 'in', change.channels)
       .where('purpose', 'in', change.purposes)
       .where('status', 'in', ['scheduled', 'sending'])
-      .returning('id')
+      .returning(['id', 'patient_id', 'channel', 'purpose'])
       .execute();
     messagesStopped = stopped.length;
+    await emitMessageEvents(scope, stopped.map((m) => ({ id: m.id, patientId: m.patient_id, channel: m.channel, purpose: m.purpose, status: 'not_sent' as const, reason: 'consent_withdrawn' })), now);
   }
   const what = `${change.purposes.join(', ')} by ${change.channels.map((c) => (c === 'in_app' ? 'in-app' : c)).join(', ')}`;
   await recordTimelineEvent(scope, {

@@ -4,16 +4,18 @@ import type { DB, MessageStatus, MessageTable } from '../../server/db/types.ts';
 import { AppError } from '../../server/errors.ts';
 import { ensureTenantLinkKey } from '../scheduling/links.ts';
 import type { AdapterRegistry } from './adapters.ts';
-import { consentAllows } from './consent.ts';
-import { messageOutcomeOnTimeline } from './outbox.ts';
-import { addressFor, afterQuietHours, messagingSettings, overFrequencyCap, patientFacts, type MessagingSettings } from './policy.ts';
+import { recordTimelineEvents } from '../timeline/events.ts';
+import { emitMessageEvents } from '../webhooks/events.ts';
+import { MessageFacts } from './facts.ts';
+import { messageOutcomeEvent, messageOutcomeOnTimeline } from './outbox.ts';
+import { afterQuietHours, DEFAULT_CAPS, messagingSettings, type MessagingSettings } from './policy.ts';
 import { renderMessage } from './render.ts';
-import type { SendResult } from './types.ts';
+import { PURPOSES, type Purpose, type SendResult } from './types.ts';
 
 /**
- * Sending: workers claim due messages in batches (SKIP LOCKED, under a lease), then send each in
- * its own tenant transaction that holds the message's row lock from the last checks until the
- * outcome is recorded. A cancellation or a withdrawal of consent updates the same row, so it
+ * Sending: workers claim due messages in batches (SKIP LOCKED, under a lease), then send them a
+ * tenant's batch at a time, in one transaction that holds the messages' row locks from the last
+ * checks until the outcomes are recorded. A cancellation or a withdrawal of consent updates the same row, so it
  * either commits first (and the worker finds the message stopped) or waits until it has gone.
  * A worker that dies mid-send leaves a lease that runs out; the next worker sends again with the
  * same idempotency key, which an idempotent provider (and SMTP receivers, by Message-ID) dedupe.
@@ -28,6 +30,8 @@ export type DispatchDeps = {
   /** Names this process in leases and attempt records. */
   worker: string;
   leaseSeconds?: number;
+  /** Messages of one batch handed to providers at once. */
+  sendConcurrency?: number;
 };
 
 type MessageRow = Selectable<MessageTable>;
@@ -88,194 +92,385 @@ async function retriesOf(scope: TenantScope, messageId: string): Promise<number>
   return row.rows[0]?.n ?? 0;
 }
 
-type Verdict = { action: 'send' } | { action: 'not_sent'; reason: string } | { action: 'defer'; until: Date };
+type Verdict = { action: 'send'; address: string } | { action: 'not_sent'; reason: string } | { action: 'defer'; until: Date } | { action: 'requeue' };
 
-/** Everything checked again just before sending; consent and caps were also checked when scheduled. */
-async function checkBeforeSend(scope: TenantScope, m: MessageRow, settings: MessagingSettings, now: Date): Promise<Verdict> {
+/** What one message of a batch came to, written back with the others in one statement each. */
+type Result = {
+  m: MessageRow;
+  outcome: DeliveryOutcome;
+  /** The row's new state. */
+  status: MessageStatus;
+  reason?: string | null;
+  dueAt?: Date;
+  /** Claims handed back (a deferral or a requeue is not an attempt). */
+  giveBack?: number;
+  provider?: string | null;
+  providerMessageId?: string | null;
+  content?: { to_address: string; subject: string | null; body_text: string; body_html: string | null };
+  /** The attempt record, if this claim was one. */
+  attempt?: { outcome: Selectable<DB['message_attempt']>['outcome']; detail: string | null; provider?: string | null; providerMessageId?: string | null; finishedAt: Date };
+};
+
+/**
+ * Everything checked again just before sending; consent and caps were also checked when the
+ * message was scheduled. `capped` holds the patients and purposes already being sent to in this
+ * batch: a second message to one of them goes back to the queue, to be counted after this
+ * batch commits.
+ */
+async function checkBeforeSend(
+  scope: TenantScope,
+  facts: MessageFacts,
+  m: MessageRow,
+  settings: MessagingSettings,
+  now: Date,
+  caps: CapCounter,
+  cancelTriggers: Map<string, string>,
+): Promise<Verdict> {
   if (m.expires_at && m.expires_at <= now) return { action: 'not_sent', reason: m.subject_type === 'appointment' ? 'appointment_past' : 'expired' };
   if (m.subject_type === 'appointment' && m.subject_id) {
-    const appointment = await scope.tx.selectFrom('appointment').select('status').where('id', '=', m.subject_id).executeTakeFirst();
+    const appointment = await facts.appointment(m.subject_id);
     if (appointment?.status === 'cancelled') {
-      const run = m.journey_run_id
-        ? await scope.tx.selectFrom('journey_run').select('trigger_type').where('id', '=', m.journey_run_id).executeTakeFirst()
-        : undefined;
-      if (run?.trigger_type !== 'appointment.cancelled') return { action: 'not_sent', reason: 'appointment_cancelled' };
+      if (!m.journey_run_id || cancelTriggers.get(m.journey_run_id) !== 'appointment.cancelled') return { action: 'not_sent', reason: 'appointment_cancelled' };
     }
   }
-  if (!m.patient_id) return m.to_address ? { action: 'send' } : { action: 'not_sent', reason: 'no_phone_number' };
-  const patient = await scope.tx
-    .selectFrom('patient')
-    .select(['lifecycle_status', 'archived_at', 'merged_into_id'])
-    .where('id', '=', m.patient_id)
-    .executeTakeFirst();
+  if (!m.patient_id) return m.to_address ? { action: 'send', address: m.to_address } : { action: 'not_sent', reason: 'no_phone_number' };
+  const patient = await facts.patient(m.patient_id);
   if (!patient || patient.lifecycle_status === 'deceased' || patient.archived_at || patient.merged_into_id) return { action: 'not_sent', reason: 'patient_inactive' };
-  const consent = await consentAllows(scope, m.patient_id, m.channel, m.purpose);
+  const consent = await facts.consent(m.patient_id, m.channel, m.purpose);
   if (!consent.allowed) return { action: 'not_sent', reason: consent.reason ?? 'consent_withdrawn' };
   if (!m.urgent) {
-    // Two workers sending to one patient at once must not both pass the cap: one waits here.
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`${scope.tenantId}:${m.patient_id}:cap`}, 0))`.execute(scope.tx);
-    if (await overFrequencyCap(scope, m.patient_id, m.purpose, settings, now)) return { action: 'not_sent', reason: 'frequency_cap' };
+    const cap = await caps.check(m.patient_id, m.purpose);
+    if (cap === 'busy') return { action: 'requeue' };
+    if (cap === 'over') return { action: 'not_sent', reason: 'frequency_cap' };
   }
   if (!m.urgent && m.channel !== 'in_app') {
-    const facts = await patientFacts(scope, m.patient_id, settings);
-    const until = afterQuietHours(now, facts.zone, { start: facts.quietStart, end: facts.quietEnd });
+    const zone = patient.time_zone ?? (await tenantZone(scope));
+    const until = afterQuietHours(now, zone, { start: patient.quiet_hours_start ?? settings.quiet_hours_start, end: patient.quiet_hours_end ?? settings.quiet_hours_end });
     if (until > now) {
       if (m.expires_at && until >= m.expires_at) return { action: 'not_sent', reason: 'quiet_hours_expired' };
       return { action: 'defer', until };
     }
   }
-  return { action: 'send' };
+  // A reply in a conversation goes back to the number that texted (a household's shared phone),
+  // anything else to the patient's own address as it is now.
+  const address = m.conversation_id && m.to_address ? m.to_address : (await facts.address(m.patient_id, m.channel)).address;
+  if (!address) return { action: 'not_sent', reason: m.channel === 'email' ? 'no_email_address' : 'no_phone_number' };
+  return { action: 'send', address };
 }
 
-export type DeliveryOutcome = MessageStatus | 'skipped' | 'deferred' | 'retry';
+const tenantZones = new WeakMap<TenantScope, string>();
+async function tenantZone(scope: TenantScope): Promise<string> {
+  let zone = tenantZones.get(scope);
+  if (!zone) {
+    zone = (await scope.tx.selectFrom('tenant').select('time_zone').where('id', '=', scope.tenantId).executeTakeFirstOrThrow()).time_zone;
+    tenantZones.set(scope, zone);
+  }
+  return zone;
+}
+
+/**
+ * Frequency caps for a batch. The patients' advisory locks are taken together, in one order, so
+ * two workers sending to one patient at once cannot both pass the cap (one waits for the other's
+ * commit) and cannot deadlock; the counts of what was sent are read in one statement.
+ */
+class CapCounter {
+  private counts: Map<string, number> | null = null;
+  private readonly taken = new Set<string>();
+  private readonly scope: TenantScope;
+  private readonly settings: MessagingSettings;
+  private readonly now: Date;
+  private readonly messages: MessageRow[];
+
+  constructor(scope: TenantScope, settings: MessagingSettings, now: Date, messages: MessageRow[]) {
+    this.scope = scope;
+    this.settings = settings;
+    this.now = now;
+    this.messages = messages.filter((m) => !m.urgent && m.patient_id);
+  }
+
+  private async load(): Promise<Map<string, number>> {
+    const patients = [...new Set(this.messages.map((m) => m.patient_id!))];
+    const counts = new Map<string, number>();
+    if (!patients.length) return counts;
+    const keys = patients.map((id) => `${this.scope.tenantId}:${id}:cap`).sort();
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(${keys}::text[]) AS k`.execute(this.scope.tx);
+    const windows = PURPOSES.map((purpose) => {
+      const cap = this.settings.frequency_caps[purpose] ?? DEFAULT_CAPS[purpose];
+      return { purpose, since: new Date(this.now.getTime() - cap.days * 86_400_000) };
+    });
+    const rows = await sql<{ patient_id: string; purpose: string; n: number }>`
+      SELECT m.patient_id, m.purpose, count(*)::int AS n
+        FROM message m
+        JOIN unnest(${windows.map((w) => w.purpose)}::text[], ${windows.map((w) => w.since.toISOString())}::timestamptz[]) AS w(purpose, since)
+          ON w.purpose = m.purpose AND m.sent_at >= w.since
+       WHERE m.patient_id = ANY(${patients}::uuid[])
+       GROUP BY m.patient_id, m.purpose`.execute(this.scope.tx);
+    for (const row of rows.rows) counts.set(`${row.patient_id}:${row.purpose}`, row.n);
+    return counts;
+  }
+
+  /** 'ok' takes the patient's place for this purpose in the batch; 'busy' means another message already has it. */
+  async check(patientId: string, purpose: Purpose): Promise<'ok' | 'over' | 'busy'> {
+    this.counts ??= await this.load();
+    const key = `${patientId}:${purpose}`;
+    const cap = this.settings.frequency_caps[purpose] ?? DEFAULT_CAPS[purpose];
+    if (!cap || cap.count <= 0) return 'ok';
+    if (this.taken.has(key)) return 'busy';
+    if ((this.counts.get(key) ?? 0) >= cap.count) return 'over';
+    this.taken.add(key);
+    return 'ok';
+  }
+}
+
+export type DeliveryOutcome = MessageStatus | 'skipped' | 'deferred' | 'retry' | 'requeued';
 
 /** Sends one claimed message (or records why not), inside its tenant, holding its row lock throughout. */
 export async function deliverMessage(deps: DispatchDeps, claim: Claim): Promise<DeliveryOutcome> {
-  const linkKey = await linkKeyOf(deps.db, claim.tenant_id);
-  return withTenant(deps.db, { tenantId: claim.tenant_id, actor: { type: 'system', id: null } }, async (scope) => {
-    const m = await scope.tx.selectFrom('message').selectAll().where('id', '=', claim.id).forUpdate().executeTakeFirst();
-    if (!m || m.status !== 'sending' || m.claimed_by !== deps.worker) return 'skipped';
+  return (await deliverBatch(deps, [claim]))[0]!;
+}
+
+/**
+ * Sends a batch of claimed messages of one tenant in one transaction that holds their row locks
+ * from the last checks until the outcomes are recorded: the facts are read for the whole batch in
+ * a few statements, the messages go to their providers side by side (`sendConcurrency` at once),
+ * and the outcomes, attempts, timeline lines and audit records are written in one statement each.
+ * Returns each claim's outcome, in the order given.
+ */
+export async function deliverBatch(deps: DispatchDeps, claims: Claim[]): Promise<DeliveryOutcome[]> {
+  if (!claims.length) return [];
+  const tenantId = claims[0]!.tenant_id;
+  if (claims.some((c) => c.tenant_id !== tenantId)) throw new Error('deliverBatch: one tenant per batch');
+  const linkKey = await linkKeyOf(deps.db, tenantId);
+  return withTenant(deps.db, { tenantId, actor: { type: 'system', id: null } }, async (scope) => {
+    // In id order, so two transactions locking overlapping sets take them in the same order.
+    const locked = await scope.tx
+      .selectFrom('message')
+      .selectAll()
+      .where('id', 'in', claims.map((c) => c.id))
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const mine = locked.filter((m) => m.status === 'sending' && m.claimed_by === deps.worker);
     const startedAt = deps.clock();
-    const settings = await messagingSettings(scope);
-    const attempt = (outcome: Selectable<DB['message_attempt']>['outcome'], detail: string | null, provider: string | null = null, providerMessageId: string | null = null) =>
-      scope.tx
-        .insertInto('message_attempt')
-        .values({ tenant_id: scope.tenantId, message_id: m.id, attempt: m.attempts, worker: deps.worker, started_at: startedAt, finished_at: deps.clock(), outcome, provider, provider_message_id: providerMessageId, detail: detail?.slice(0, 2000) ?? null })
-        .execute();
-
-    // `attempts` counts claims: a claim whose lease ran out (a worker died or fell behind) is not a
-    // provider refusing the message. Only a message that keeps taking its workers down gives up here.
-    if (m.attempts > m.max_attempts * CLAIMS_PER_ATTEMPT) {
-      await finish(scope, m, { status: 'failed', reason: `gave up after ${m.attempts} claims without an answer from the provider` }, deps.clock());
-      await attempt('failed', 'too many claims');
-      return 'failed';
-    }
-
-    const verdict = await checkBeforeSend(scope, m, settings, startedAt);
-    if (verdict.action === 'not_sent') {
-      await finish(scope, m, { status: 'not_sent', reason: verdict.reason }, deps.clock());
-      await attempt('not_sent', verdict.reason);
-      return 'not_sent';
-    }
-    if (verdict.action === 'defer') {
-      await scope.tx
-        .updateTable('message')
-        .set({ status: 'scheduled', due_at: verdict.until, lease_until: null, claimed_by: null, attempts: m.attempts - 1, updated_at: deps.clock() })
-        .where('id', '=', m.id)
-        .execute();
-      await attempt('deferred', `quiet hours until ${verdict.until.toISOString()}`);
-      return 'deferred';
-    }
-
-    // A reply in a conversation goes back to the number that texted (a household's shared phone),
-    // anything else to the patient's own address as it is now.
-    const address = m.conversation_id && m.to_address ? m.to_address : m.patient_id ? (await addressFor(scope, m.patient_id, m.channel)).address : m.to_address;
-    if (!address) {
-      const reason = m.channel === 'email' ? 'no_email_address' : 'no_phone_number';
-      await finish(scope, m, { status: 'not_sent', reason }, deps.clock());
-      await attempt('not_sent', reason);
-      return 'not_sent';
-    }
-    const tenant = await scope.tx.selectFrom('tenant').select(['name', 'slug', 'time_zone']).where('id', '=', scope.tenantId).executeTakeFirstOrThrow();
-    const rendered = await renderMessage(scope, m, { linkKey, baseUrl: deps.baseUrl, now: startedAt, tenant });
-    if ('missing' in rendered) {
-      await finish(scope, m, { status: 'not_sent', reason: rendered.missing }, deps.clock());
-      await attempt('not_sent', rendered.missing);
-      return 'not_sent';
-    }
-    const adapter = deps.adapters.adapterFor(scope.tenantId, m.channel, settings);
-    const from =
-      m.channel === 'email'
-        ? `"${(settings.email_from_name ?? tenant.name).replace(/"/g, '')}" <${settings.email_from_address ?? `no-reply@${tenant.slug}.rapport.invalid`}>`
-        : settings.sms_from;
-    let result: SendResult;
-    try {
-      result = await adapter.send({
-        id: m.id,
-        tenantId: scope.tenantId,
-        channel: m.channel,
-        to: address,
-        from,
-        replyTo: settings.email_reply_to,
-        subject: rendered.subject,
-        text: rendered.text,
-        html: rendered.html,
-        idempotencyKey: `${scope.tenantId}:${m.id}`,
-        headers: rendered.headers,
-        statusCallbackUrl: m.channel === 'sms' && settings.sms_provider !== 'none' ? `${deps.baseUrl}/api/webhooks/sms/${settings.sms_provider}/${tenant.slug}/status` : null,
-      });
-    } catch (error) {
-      result = { outcome: 'retry', reason: error instanceof Error ? error.message : String(error) };
-    }
-    const content = { to_address: address, subject: rendered.subject, body_text: rendered.text, body_html: rendered.html };
-    const now = deps.clock();
-    switch (result.outcome) {
-      case 'sent':
-      case 'delivered': {
-        const status: MessageStatus = adapter.provider === 'sandbox' ? 'sandboxed' : result.outcome;
-        await finish(scope, m, { status, reason: null, provider: adapter.provider, providerMessageId: result.providerMessageId, content }, now);
-        await attempt(status === 'sandboxed' ? 'sandboxed' : result.outcome, result.response ?? null, adapter.provider, result.providerMessageId);
-        return status;
-      }
-      case 'failed':
-        await finish(scope, m, { status: 'failed', reason: result.reason, provider: adapter.provider, content }, now);
-        await attempt('failed', result.response ?? result.reason, adapter.provider);
-        return 'failed';
-      case 'retry': {
-        const retries = await retriesOf(scope, m.id);
-        if (retries + 1 >= m.max_attempts) {
-          await finish(scope, m, { status: 'failed', reason: `gave up after ${retries + 1} attempts: ${result.reason}`, provider: adapter.provider, content }, now);
-          await attempt('failed', result.response ?? result.reason, adapter.provider);
-          return 'failed';
+    const results: Result[] = [];
+    const toSend: Array<{ m: MessageRow; address: string }> = [];
+    if (mine.length) {
+      const settings = await messagingSettings(scope);
+      const facts = new MessageFacts(scope);
+      await facts.preload(mine);
+      const cancelTriggers = await cancelledRunTriggers(scope, facts, mine);
+      const caps = new CapCounter(scope, settings, startedAt, mine);
+      for (const m of mine) {
+        // `attempts` counts claims: a claim whose lease ran out (a worker died or fell behind) is not a
+        // provider refusing the message. Only a message that keeps taking its workers down gives up here.
+        if (m.attempts > m.max_attempts * CLAIMS_PER_ATTEMPT) {
+          const reason = `gave up after ${m.attempts} claims without an answer from the provider`;
+          results.push({ m, outcome: 'failed', status: 'failed', reason, attempt: { outcome: 'failed', detail: 'too many claims', finishedAt: deps.clock() } });
+          continue;
         }
-        const delay = Math.max(result.retryAfterSeconds ?? 0, retryDelaySeconds(retries + 1));
-        await scope.tx
-          .updateTable('message')
-          .set({ status: 'scheduled', due_at: new Date(now.getTime() + delay * 1000), lease_until: null, claimed_by: null, provider: adapter.provider, updated_at: now })
-          .where('id', '=', m.id)
-          .execute();
-        await attempt('retry', result.response ?? result.reason, adapter.provider);
-        return 'retry';
+        const verdict = await checkBeforeSend(scope, facts, m, settings, startedAt, caps, cancelTriggers);
+        if (verdict.action === 'not_sent') {
+          results.push({ m, outcome: 'not_sent', status: 'not_sent', reason: verdict.reason, attempt: { outcome: 'not_sent', detail: verdict.reason, finishedAt: deps.clock() } });
+        } else if (verdict.action === 'defer') {
+          results.push({ m, outcome: 'deferred', status: 'scheduled', dueAt: verdict.until, giveBack: 1, attempt: { outcome: 'deferred', detail: `quiet hours until ${verdict.until.toISOString()}`, finishedAt: deps.clock() } });
+        } else if (verdict.action === 'requeue') {
+          results.push({ m, outcome: 'requeued', status: 'scheduled', giveBack: 1 });
+        } else {
+          toSend.push({ m, address: verdict.address });
+        }
       }
+      if (toSend.length) {
+        const tenant = await scope.tx.selectFrom('tenant').select(['name', 'slug', 'time_zone']).where('id', '=', scope.tenantId).executeTakeFirstOrThrow();
+        const sent = await inParallel(toSend, deps.sendConcurrency ?? 16, ({ m, address }) => send(deps, scope, { m, address, settings, facts, tenant, linkKey, startedAt }));
+        results.push(...sent);
+      }
+      await record(scope, results, startedAt, deps.clock());
     }
+    const byId = new Map(results.map((r) => [r.m.id, r.outcome]));
+    return claims.map((c) => byId.get(c.id) ?? 'skipped');
   });
 }
 
-type Finish = {
-  status: MessageStatus;
-  reason: string | null;
-  provider?: string;
-  providerMessageId?: string | null;
-  content?: { to_address: string; subject: string | null; body_text: string; body_html: string | null };
+/** For messages about a cancelled visit: the trigger of the journey run that made each (a cancellation notice is meant to go). */
+async function cancelledRunTriggers(scope: TenantScope, facts: MessageFacts, messages: MessageRow[]): Promise<Map<string, string>> {
+  const runIds: string[] = [];
+  for (const m of messages) {
+    if (m.subject_type === 'appointment' && m.subject_id && m.journey_run_id && (await facts.appointment(m.subject_id))?.status === 'cancelled') runIds.push(m.journey_run_id);
+  }
+  if (!runIds.length) return new Map();
+  const runs = await scope.tx.selectFrom('journey_run').select(['id', 'trigger_type']).where('id', 'in', runIds).execute();
+  return new Map(runs.map((r) => [r.id, r.trigger_type]));
+}
+
+type SendContext = {
+  m: MessageRow;
+  address: string;
+  settings: MessagingSettings;
+  facts: MessageFacts;
+  tenant: { name: string; slug: string; time_zone: string };
+  linkKey: Buffer;
+  startedAt: Date;
 };
 
-async function finish(scope: TenantScope, m: MessageRow, f: Finish, now: Date): Promise<void> {
-  const handedOver = f.status === 'sent' || f.status === 'delivered' || f.status === 'sandboxed';
-  await scope.tx
-    .updateTable('message')
-    .set({
-      status: f.status,
-      reason: f.reason,
-      lease_until: null,
-      updated_at: now,
-      ...(f.provider ? { provider: f.provider } : {}),
-      ...(f.providerMessageId ? { provider_message_id: f.providerMessageId } : {}),
-      ...(f.content ?? {}),
-      ...(handedOver ? { sent_at: now } : {}),
-      ...(f.status === 'delivered' ? { delivered_at: now } : {}),
-    })
-    .where('id', '=', m.id)
-    .execute();
-  if (m.patient_id) {
-    await messageOutcomeOnTimeline(scope, { id: m.id, patientId: m.patient_id, channel: m.channel, status: f.status, reason: f.reason, label: m.template_key ?? 'message', subject: f.content?.subject ?? m.subject }, now);
+/** Renders one message and hands it to its provider; what came of it, to be written with the batch. */
+async function send(deps: DispatchDeps, scope: TenantScope, c: SendContext): Promise<Result> {
+  const { m, address, settings, tenant } = c;
+  const rendered = await renderMessage(scope, m, { linkKey: c.linkKey, baseUrl: deps.baseUrl, now: c.startedAt, tenant, facts: c.facts });
+  if ('missing' in rendered) {
+    return { m, outcome: 'not_sent', status: 'not_sent', reason: rendered.missing, attempt: { outcome: 'not_sent', detail: rendered.missing, finishedAt: deps.clock() } };
   }
-  await scope.audit({
-    action: handedOver ? 'message.send' : f.status === 'failed' ? 'message.fail' : 'message.hold',
-    entityType: 'message',
-    entityId: m.id,
-    patientId: m.patient_id,
-    detail: { channel: m.channel, status: f.status, reason: f.reason, provider: f.provider ?? null },
+  const adapter = deps.adapters.adapterFor(scope.tenantId, m.channel, settings);
+  const from =
+    m.channel === 'email'
+      ? `"${(settings.email_from_name ?? tenant.name).replace(/"/g, '')}" <${settings.email_from_address ?? `no-reply@${tenant.slug}.rapport.invalid`}>`
+      : settings.sms_from;
+  let result: SendResult;
+  try {
+    result = await adapter.send({
+      id: m.id,
+      tenantId: scope.tenantId,
+      channel: m.channel,
+      to: address,
+      from,
+      replyTo: settings.email_reply_to,
+      subject: rendered.subject,
+      text: rendered.text,
+      html: rendered.html,
+      idempotencyKey: `${scope.tenantId}:${m.id}`,
+      headers: rendered.headers,
+      statusCallbackUrl: m.channel === 'sms' && settings.sms_provider !== 'none' ? `${deps.baseUrl}/api/webhooks/sms/${settings.sms_provider}/${tenant.slug}/status` : null,
+    });
+  } catch (error) {
+    result = { outcome: 'retry', reason: error instanceof Error ? error.message : String(error) };
+  }
+  const content = { to_address: address, subject: rendered.subject, body_text: rendered.text, body_html: rendered.html };
+  const finishedAt = deps.clock();
+  const provider = adapter.provider;
+  switch (result.outcome) {
+    case 'sent':
+    case 'delivered': {
+      const status: MessageStatus = provider === 'sandbox' ? 'sandboxed' : result.outcome;
+      return {
+        m, outcome: status, status, reason: null, provider, providerMessageId: result.providerMessageId, content,
+        attempt: { outcome: status === 'sandboxed' ? 'sandboxed' : result.outcome, detail: result.response ?? null, provider, providerMessageId: result.providerMessageId, finishedAt },
+      };
+    }
+    case 'failed':
+      return { m, outcome: 'failed', status: 'failed', reason: result.reason, provider, content, attempt: { outcome: 'failed', detail: result.response ?? result.reason, provider, finishedAt } };
+    case 'retry': {
+      const retries = await retriesOf(scope, m.id);
+      if (retries + 1 >= m.max_attempts) {
+        const reason = `gave up after ${retries + 1} attempts: ${result.reason}`;
+        return { m, outcome: 'failed', status: 'failed', reason, provider, content, attempt: { outcome: 'failed', detail: result.response ?? result.reason, provider, finishedAt } };
+      }
+      const delay = Math.max(result.retryAfterSeconds ?? 0, retryDelaySeconds(retries + 1));
+      return {
+        m, outcome: 'retry', status: 'scheduled', dueAt: new Date(finishedAt.getTime() + delay * 1000), provider,
+        attempt: { outcome: 'retry', detail: result.response ?? result.reason, provider, finishedAt },
+      };
+    }
+  }
+}
+
+const HANDED_OVER: readonly MessageStatus[] = ['sent', 'delivered', 'sandboxed'];
+
+/** Writes a batch's outcomes: the messages, their attempts, the patients' timelines, the audit log. */
+async function record(scope: TenantScope, results: Result[], startedAt: Date, now: Date): Promise<void> {
+  if (!results.length) return;
+  const rows = results.map((r) => ({
+    id: r.m.id,
+    status: r.status,
+    finish: r.status !== 'scheduled',
+    reason: r.reason ?? null,
+    give_back: r.giveBack ?? 0,
+    due_at: r.dueAt?.toISOString() ?? null,
+    provider: r.provider ?? null,
+    provider_message_id: r.providerMessageId ?? null,
+    has_content: Boolean(r.content),
+    to_address: r.content?.to_address ?? null,
+    subject: r.content?.subject ?? null,
+    body_text: r.content?.body_text ?? null,
+    body_html: r.content?.body_html ?? null,
+  }));
+  await sql`
+    UPDATE message m SET
+      status = v.status,
+      reason = CASE WHEN v.finish THEN v.reason ELSE m.reason END,
+      lease_until = NULL,
+      claimed_by = CASE WHEN v.status = 'scheduled' THEN NULL ELSE m.claimed_by END,
+      attempts = m.attempts - v.give_back,
+      due_at = coalesce(v.due_at, m.due_at),
+      provider = coalesce(v.provider, m.provider),
+      provider_message_id = coalesce(v.provider_message_id, m.provider_message_id),
+      to_address = CASE WHEN v.has_content THEN v.to_address ELSE m.to_address END,
+      subject = CASE WHEN v.has_content THEN v.subject ELSE m.subject END,
+      body_text = CASE WHEN v.has_content THEN v.body_text ELSE m.body_text END,
+      body_html = CASE WHEN v.has_content THEN v.body_html ELSE m.body_html END,
+      sent_at = CASE WHEN v.status IN ('sent', 'delivered', 'sandboxed') THEN ${now} ELSE m.sent_at END,
+      delivered_at = CASE WHEN v.status = 'delivered' THEN ${now} ELSE m.delivered_at END,
+      updated_at = ${now}
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(
+      id uuid, status text, finish boolean, reason text, give_back integer, due_at timestamptz, provider text,
+      provider_message_id text, has_content boolean, to_address text, subject text, body_text text, body_html text)
+    WHERE m.id = v.id`.execute(scope.tx);
+
+  const attempts = results.filter((r) => r.attempt);
+  if (attempts.length) {
+    await scope.tx
+      .insertInto('message_attempt')
+      .values(
+        attempts.map(({ m, attempt }) => ({
+          tenant_id: scope.tenantId,
+          message_id: m.id,
+          attempt: m.attempts,
+          worker: m.claimed_by,
+          started_at: startedAt,
+          finished_at: attempt!.finishedAt,
+          outcome: attempt!.outcome,
+          provider: attempt!.provider ?? null,
+          provider_message_id: attempt!.providerMessageId ?? null,
+          detail: attempt!.detail?.slice(0, 2000) ?? null,
+        })),
+      )
+      .execute();
+  }
+
+  const finished = results.filter((r) => r.status !== 'scheduled');
+  await recordTimelineEvents(
+    scope,
+    finished
+      .filter((r) => r.m.patient_id)
+      .map((r) =>
+        messageOutcomeEvent(
+          { id: r.m.id, patientId: r.m.patient_id!, channel: r.m.channel, status: r.status, reason: r.reason ?? null, label: r.m.template_key ?? 'message', subject: r.content?.subject ?? r.m.subject },
+          now,
+        ),
+      ),
+  );
+  await scope.audit(
+    finished.map((r) => ({
+      action: HANDED_OVER.includes(r.status) ? 'message.send' : r.status === 'failed' ? 'message.fail' : 'message.hold',
+      entityType: 'message',
+      entityId: r.m.id,
+      patientId: r.m.patient_id,
+      detail: { channel: r.m.channel, status: r.status, reason: r.reason ?? null, provider: r.provider ?? null },
+    })),
+  );
+  await emitMessageEvents(scope, finished.map((r) => ({ id: r.m.id, patientId: r.m.patient_id, channel: r.m.channel, purpose: r.m.purpose, status: r.status, reason: r.reason ?? null })), now);
+}
+
+/** Runs `work` over `items`, at most `limit` at once; results in the order of `items`. */
+export async function inParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
   });
+  await Promise.all(lanes);
+  return results;
 }
 
 /**
@@ -290,7 +485,7 @@ export async function applyDeliveryReport(
 ): Promise<boolean> {
   const m = await scope.tx
     .selectFrom('message')
-    .select(['id', 'status', 'patient_id', 'channel', 'template_key', 'subject'])
+    .select(['id', 'status', 'patient_id', 'channel', 'purpose', 'template_key', 'subject'])
     .where('provider', '=', report.provider)
     .where('provider_message_id', '=', report.providerMessageId)
     .forUpdate()
@@ -308,6 +503,7 @@ export async function applyDeliveryReport(
     await messageOutcomeOnTimeline(scope, { id: m.id, patientId: m.patient_id, channel: m.channel, status: 'failed', reason, label: m.template_key ?? 'message', subject: m.subject }, now);
   }
   await scope.audit({ action: `message.${report.status}`, entityType: 'message', entityId: m.id, patientId: m.patient_id, detail: { provider: report.provider, reason } });
+  await emitMessageEvents(scope, [{ id: m.id, patientId: m.patient_id, channel: m.channel, purpose: m.purpose, status: report.status, reason }], now);
   return true;
 }
 

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { MessageStatus } from '../../server/db/types.ts';
-import { recordTimelineEvent } from '../timeline/events.ts';
+import { recordTimelineEvent, type TimelineEventInput } from '../timeline/events.ts';
+import { emitMessageEvents } from '../webhooks/events.ts';
 import { consentAllows } from './consent.ts';
 import { addressFor, channelLabel, messagingSettings, overFrequencyCap } from './policy.ts';
 import type { Channel, Purpose } from './types.ts';
@@ -97,6 +98,9 @@ export async function scheduleMessage(scope: TenantScope, request: ScheduleReque
   if (status === 'not_sent' && request.patientId) {
     await messageOutcomeOnTimeline(scope, { id: inserted.id, patientId: request.patientId, channel: request.channel, status, reason, label: request.templateKey ?? 'message' }, now);
   }
+  if (status === 'not_sent') {
+    await emitMessageEvents(scope, [{ id: inserted.id, patientId: request.patientId ?? null, channel: request.channel, purpose: request.purpose, status, reason }], now);
+  }
   return { ...inserted, created: true };
 }
 
@@ -125,12 +129,14 @@ export const NOT_SENT_REASONS: Record<string, string> = {
 
 export const describeReason = (reason: string | null) => (reason ? (NOT_SENT_REASONS[reason] ?? reason) : '');
 
+export type MessageOutcome = { id: string; patientId: string; channel: Channel; status: MessageStatus; reason: string | null; label: string; subject?: string | null };
+
 /** One line on the patient's timeline for a message that went, failed, or was held back. */
-export async function messageOutcomeOnTimeline(
-  scope: TenantScope,
-  m: { id: string; patientId: string; channel: Channel; status: MessageStatus; reason: string | null; label: string; subject?: string | null },
-  now: Date,
-): Promise<void> {
+export async function messageOutcomeOnTimeline(scope: TenantScope, m: MessageOutcome, now: Date): Promise<void> {
+  await recordTimelineEvent(scope, messageOutcomeEvent(m, now));
+}
+
+export function messageOutcomeEvent(m: MessageOutcome, now: Date): TimelineEventInput {
   const what = `${channelLabel(m.channel)} "${m.subject ?? m.label}"`;
   const summary =
     m.status === 'sent' || m.status === 'delivered'
@@ -140,14 +146,14 @@ export async function messageOutcomeOnTimeline(
         : m.status === 'failed'
           ? `${what} failed: ${m.reason ?? 'unknown reason'}`
           : `${what} not sent: ${describeReason(m.reason)}`;
-  await recordTimelineEvent(scope, {
+  return {
     patientId: m.patientId,
     kind: `message.${m.status}`,
     summary,
     detail: { messageId: m.id, channel: m.channel, reason: m.reason },
     occurredAt: now,
     subject: { type: 'message', id: m.id },
-  });
+  };
 }
 
 /**
@@ -179,12 +185,13 @@ export async function stopPendingMessages(
       ]),
     );
   }
-  const stopped = await query.returning(['id', 'patient_id', 'channel', 'template_key', 'subject']).execute();
+  const stopped = await query.returning(['id', 'patient_id', 'channel', 'purpose', 'template_key', 'subject']).execute();
   for (const m of stopped) {
     if (m.patient_id) {
       await messageOutcomeOnTimeline(scope, { id: m.id, patientId: m.patient_id, channel: m.channel, status: 'not_sent', reason, label: m.template_key ?? 'message', subject: m.subject }, now);
     }
   }
+  await emitMessageEvents(scope, stopped.map((m) => ({ id: m.id, patientId: m.patient_id, channel: m.channel, purpose: m.purpose, status: 'not_sent' as const, reason })), now);
   return stopped.length;
 }
 

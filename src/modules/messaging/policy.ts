@@ -3,6 +3,7 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import type { MessagingSettingsTable } from '../../server/db/types.ts';
 import type { Selectable } from 'kysely';
 import { sentSince } from './consent.ts';
+import { MessageFacts } from './facts.ts';
 import type { Channel, Purpose } from './types.ts';
 
 /** The rules a message meets before it goes: where it goes, when it may go, how many may go. */
@@ -47,24 +48,7 @@ export const channelLabel = (channel: Channel) => (channel === 'email' ? 'Email'
 
 /** The patient's address on a channel, or the reason there is none. */
 export async function addressFor(scope: TenantScope, patientId: string, channel: Channel): Promise<{ address: string | null; reason: string | null }> {
-  if (channel === 'in_app') return { address: `patient:${patientId}`, reason: null };
-  const patient = await scope.tx.selectFrom('patient').select(['email', 'phone', 'phone_use']).where('id', '=', patientId).executeTakeFirst();
-  if (channel === 'email') return patient?.email ? { address: patient.email, reason: null } : { address: null, reason: 'no_email_address' };
-  if (patient?.phone && patient.phone_use === 'mobile') return { address: patient.phone, reason: null };
-  // A mobile number kept among the extra contact points will do.
-  const extra = await scope.tx
-    .selectFrom('patient_contact_point')
-    .select('value')
-    .where('patient_id', '=', patientId)
-    .where('system', '=', 'phone')
-    .where('use', '=', 'mobile')
-    .orderBy('rank')
-    .limit(1)
-    .executeTakeFirst();
-  if (extra) return { address: extra.value, reason: null };
-  // A phone of unknown use may still take texts; a landline marked home or work does not.
-  if (patient?.phone && patient.phone_use === 'other') return { address: patient.phone, reason: null };
-  return { address: null, reason: 'no_phone_number' };
+  return new MessageFacts(scope).address(patientId, channel);
 }
 
 const minutesOf = (time: string) => {
@@ -90,23 +74,6 @@ export function afterQuietHours(at: Date, zone: string, quiet: { start: string; 
   let until = endOn(local);
   if (until <= local) until = endOn(local.plus({ days: 1 }));
   return until.toJSDate();
-}
-
-export type PatientMessagingFacts = { zone: string; quietStart: string; quietEnd: string };
-
-/** The patient's zone and quiet hours (their own, else the clinic's). */
-export async function patientFacts(scope: TenantScope, patientId: string, settings: MessagingSettings): Promise<PatientMessagingFacts> {
-  const row = await scope.tx
-    .selectFrom('patient')
-    .innerJoin('tenant', 'tenant.id', 'patient.tenant_id')
-    .select(['patient.time_zone', 'patient.quiet_hours_start', 'patient.quiet_hours_end', 'tenant.time_zone as tenant_zone'])
-    .where('patient.id', '=', patientId)
-    .executeTakeFirstOrThrow();
-  return {
-    zone: row.time_zone ?? row.tenant_zone,
-    quietStart: row.quiet_hours_start ?? settings.quiet_hours_start,
-    quietEnd: row.quiet_hours_end ?? settings.quiet_hours_end,
-  };
 }
 
 /** Whether one more message of `purpose` would break the clinic's frequency cap for the patient. */

@@ -2,9 +2,9 @@ import { DateTime } from 'luxon';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { Selectable } from 'kysely';
 import type { MessageTable } from '../../server/db/types.ts';
-import { appointmentQuery } from '../scheduling/appointments.ts';
 import { linkExpiry, manageLinkPath, signLink } from '../scheduling/links.ts';
 import { emailHtml, listUnsubscribeHeaders } from './email.ts';
+import { appointmentOf, MessageFacts } from './facts.ts';
 import { renderTemplate } from './templates.ts';
 import type { Channel } from './types.ts';
 
@@ -22,6 +22,8 @@ export type RenderContext = {
   now: Date;
   /** The clinic, when the caller has already read it (the dispatcher needs it for the sender). */
   tenant?: { name: string; slug: string; time_zone: string };
+  /** What the dispatcher preloaded for its batch; read as needed when absent. */
+  facts?: MessageFacts;
 };
 
 type MessageRow = Selectable<MessageTable>;
@@ -29,17 +31,16 @@ type MessageRow = Selectable<MessageTable>;
 const DAY_MS = 86_400_000;
 
 export async function renderMessage(scope: TenantScope, message: MessageRow, context: RenderContext): Promise<Rendered | { missing: 'template_missing' }> {
+  const facts = context.facts ?? new MessageFacts(scope);
   let template: Awaited<ReturnType<typeof templateFor>>;
   if (message.template_key) {
-    const patient = message.patient_id
-      ? await scope.tx.selectFrom('patient').select('language').where('id', '=', message.patient_id).executeTakeFirst()
-      : undefined;
-    template = await templateFor(scope, message.template_key, message.channel, message.language ?? patient?.language ?? 'en');
+    const patient = message.patient_id ? await facts.patient(message.patient_id) : null;
+    template = await facts.template(message.template_key, message.channel, message.language ?? patient?.language ?? 'en');
     if (!template) return { missing: 'template_missing' };
   }
   // Dates and times are written in the language of the template used (an English fallback for a
   // Spanish speaker reads "Monday 1 February", not "lunes 1 febrero" inside English text).
-  const values = await messageValues(scope, message, context, template?.language);
+  const values = await messageValues(scope, message, { ...context, facts }, template?.language);
   const preferencesUrl = values['links.preferences'] ?? null;
   const unsubscribeUrl = values['links.unsubscribe'] ?? null;
   let subject = message.subject;
@@ -61,19 +62,7 @@ export async function renderMessage(scope: TenantScope, message: MessageRow, con
 
 /** The template in the patient's language, else the base language, else English. */
 export async function templateFor(scope: TenantScope, key: string, channel: Channel, language: string) {
-  const candidates = [...new Set([language, language.split('-')[0]!, 'en'])];
-  const rows = await scope.tx
-    .selectFrom('message_template')
-    .select(['subject', 'body', 'language', 'purpose', 'name'])
-    .where('key', '=', key)
-    .where('channel', '=', channel)
-    .where('language', 'in', candidates)
-    .execute();
-  for (const language of candidates) {
-    const row = rows.find((r) => r.language === language);
-    if (row) return row;
-  }
-  return undefined;
+  return new MessageFacts(scope).template(key, channel, language);
 }
 
 /** Every variable a template may use, as far as this message's subject provides them. */
@@ -84,19 +73,15 @@ export async function messageValues(
   language?: string,
 ): Promise<Record<string, string>> {
   const values: Record<string, string> = { ...message.variables };
+  const facts = context.facts ?? new MessageFacts(scope);
   const tenant = context.tenant ?? (await scope.tx.selectFrom('tenant').select(['name', 'slug', 'time_zone']).where('id', '=', scope.tenantId).executeTakeFirstOrThrow());
-  const phone = await scope.tx.selectFrom('location').select('phone').where('phone', 'is not', null).orderBy('created_at').limit(1).executeTakeFirst();
   values['clinic.name'] = tenant.name;
-  values['clinic.phone'] = phone?.phone ?? '';
+  values['clinic.phone'] = (await facts.clinicPhone()) ?? '';
   values['links.book'] = `${context.baseUrl}/book/${tenant.slug}`;
   let zone = tenant.time_zone;
   let locale = 'en';
   if (message.patient_id) {
-    const patient = await scope.tx
-      .selectFrom('patient')
-      .select(['given_name', 'family_name', 'preferred_name', 'time_zone', 'language'])
-      .where('id', '=', message.patient_id)
-      .executeTakeFirst();
+    const patient = await facts.patient(message.patient_id);
     if (patient) {
       zone = patient.time_zone ?? zone;
       locale = language ?? patient.language ?? locale;
@@ -117,32 +102,33 @@ export async function messageValues(
       }
       if (message.subject_type === 'waitlist_offer' && message.subject_id) {
         // The offer's link lapses with the offer itself.
-        const offer = await scope.tx.selectFrom('waitlist_offer').select('expires_at').where('id', '=', message.subject_id).executeTakeFirst();
-        if (offer) {
+        const offerExpiry = await facts.offerExpiry(message.subject_id);
+        if (offerExpiry) {
           const offerToken = signLink(context.linkKey, {
             tenantId: scope.tenantId,
             appointmentId: message.subject_id,
             patientId: message.patient_id,
             purpose: 'offer',
-            expiresAt: Math.floor(new Date(offer.expires_at).getTime() / 1000),
+            expiresAt: Math.floor(offerExpiry.getTime() / 1000),
           });
           values['links.offer'] = `${context.baseUrl}/offer/${offerToken}`;
         }
       }
     }
   }
-  const appointmentId = message.subject_type === 'appointment' ? message.subject_id : (values['appointment.id'] ?? null);
-  if (appointmentId) await appointmentValues(scope, appointmentId, zone, locale, context, values);
+  const appointmentId = appointmentOf(message);
+  if (appointmentId) await appointmentValues(scope, appointmentId, zone, locale, { ...context, facts }, values);
   return values;
 }
 
 async function appointmentValues(scope: TenantScope, id: string, patientZone: string, locale: string, context: RenderContext, values: Record<string, string>): Promise<void> {
-  const a = await appointmentQuery(scope).where('a.id', '=', id).executeTakeFirst();
+  const facts = context.facts ?? new MessageFacts(scope);
+  const a = await facts.appointment(id);
   if (!a) return;
   // The patient reads the time in their own zone; a visit elsewhere names the clinic's zone too.
   const start = DateTime.fromJSDate(a.starts_at, { zone: patientZone }).setLocale(locale);
   const practitioner = [a.prefix, a.practitioner_given, a.practitioner_family].filter(Boolean).join(' ');
-  const location = await scope.tx.selectFrom('location').select(['address_line', 'city', 'postal_code', 'phone']).where('id', '=', a.location_id).executeTakeFirst();
+  const location = await facts.location(a.location_id);
   const address = [location?.address_line, location?.city, location?.postal_code].filter(Boolean).join(', ');
   values['appointment.date'] = start.toFormat('cccc d LLLL');
   values['appointment.time'] = start.toLocaleString(DateTime.TIME_SIMPLE);

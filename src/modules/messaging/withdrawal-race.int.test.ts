@@ -28,7 +28,7 @@ import type { ChannelAdapter, OutgoingMessage } from './types.ts';
 const NOW = new Date('2026-11-23T15:00:00Z');
 /** What waits on PostgreSQL: the withdrawal's (or cancellation's) update of the message, or the worker's locking read. */
 const STOPPING = /^update "message" set "status" = \$1, "reason" = \$2/;
-const LOCKING = /^select \* from "message" where "id" = \$1 for update$/;
+const LOCKING = /^select \* from "message" where "id" in \(\$1\) order by "id" for update$/;
 
 type Event = { what: string; at: number };
 

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import pg from 'pg';
 import type { Database } from '../../server/db/connection.ts';
 import { advanceRun, claimDueRuns, nextRunAt } from '../journeys/engine.ts';
-import { claimDueMessages, deliverMessage, nextDueAt, type DispatchDeps } from './dispatch.ts';
+import { claimDueMessages, deliverBatch, inParallel, nextDueAt, type Claim, type DispatchDeps } from './dispatch.ts';
 
 /**
  * The outbox worker: wakes due journey runs and sends due messages, in batches, until nothing is
@@ -12,9 +12,12 @@ import { claimDueMessages, deliverMessage, nextDueAt, type DispatchDeps } from '
  */
 
 export type OutboxWorkerOptions = DispatchDeps & {
-  /** Messages sent at once by this worker (each holds a database connection while it sends). */
+  /** Batches (or journey runs) worked at once by this worker; each holds a database connection. */
   concurrency?: number;
+  /** Messages claimed at a time. */
   batchSize?: number;
+  /** Messages of one tenant sent in one transaction. */
+  sendBatchSize?: number;
   /** Longest sleep without a notification. */
   idleMs?: number;
   logger?: Logger | undefined;
@@ -38,27 +41,29 @@ export async function runOutboxPass(options: OutboxWorkerOptions, shouldStop: ()
     result.runs += runs.length;
     if (shouldStop()) return result;
     const messages = await claimDueMessages(options, batchSize);
-    await inParallel(messages, concurrency, async (claim) => {
+    let requeued = 0;
+    await inParallel(sendBatches(messages, options.sendBatchSize ?? 25), concurrency, async (batch) => {
       try {
-        const outcome = await deliverMessage(options, claim);
-        result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+        for (const outcome of await deliverBatch(options, batch)) {
+          result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+          if (outcome === 'requeued') requeued++;
+        }
       } catch (error) {
-        // The claim's lease runs out and another pass tries again; nothing is lost.
-        result.outcomes.error = (result.outcomes.error ?? 0) + 1;
-        options.logger?.error({ err: error, messageId: claim.id }, 'message delivery failed');
+        // The claims' leases run out and another pass tries again; nothing is lost.
+        result.outcomes.error = (result.outcomes.error ?? 0) + batch.length;
+        options.logger?.error({ err: error, messageIds: batch.map((c) => c.id) }, 'message delivery failed');
       }
     });
     result.messages += messages.length;
-    if (runs.length < batchSize && messages.length < batchSize) return result;
+    if (runs.length < batchSize && messages.length < batchSize && requeued === 0) return result;
   }
 }
 
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
+/** Claims split by tenant, then into transactions of at most `size` messages. */
+function sendBatches(claims: Claim[], size: number): Claim[][] {
+  const byTenant = new Map<string, Claim[]>();
+  for (const claim of claims) byTenant.set(claim.tenant_id, [...(byTenant.get(claim.tenant_id) ?? []), claim]);
+  return [...byTenant.values()].flatMap((list) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size)));
 }
 
 export async function startOutboxWorker(database: Database, options: OutboxWorkerOptions): Promise<OutboxWorker> {

@@ -4,6 +4,7 @@ import { isUuid } from '../../shared/ids.ts';
 import { consentState, recordConsent } from '../messaging/consent.ts';
 import { applyDeliveryReport } from '../messaging/dispatch.ts';
 import { messageOutcomeOnTimeline } from '../messaging/outbox.ts';
+import { emitMessageEvents } from '../webhooks/events.ts';
 import type { Bounce, BounceResult } from './schema.ts';
 
 /**
@@ -62,11 +63,12 @@ async function stopEmailTo(scope: TenantScope, patientId: string, address: strin
     .where('patient_id', '=', patientId)
     .where('channel', '=', 'email')
     .where('status', 'in', ['scheduled', 'sending'])
-    .returning(['id', 'template_key', 'subject'])
+    .returning(['id', 'purpose', 'template_key', 'subject'])
     .execute();
   for (const s of stopped) {
     await messageOutcomeOnTimeline(scope, { id: s.id, patientId, channel: 'email', status: 'not_sent', reason: 'email_bounced', label: s.template_key ?? 'message', subject: s.subject }, now);
   }
+  await emitMessageEvents(scope, stopped.map((s) => ({ id: s.id, patientId, channel: 'email' as const, purpose: s.purpose, status: 'not_sent' as const, reason: 'email_bounced' })), now);
   const note = `Email to ${address} bounced (${reason})`.slice(0, 500);
   await recordConsent(scope, { patientId, channels: ['email'], purposes, status: 'withdrawn', source: 'bounce', note }, now);
   return true;

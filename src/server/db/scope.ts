@@ -26,7 +26,8 @@ export type TenantScope = {
   tx: Transaction<DB>;
   tenantId: string;
   actor: Actor;
-  audit(entry: AuditEntry): Promise<void>;
+  /** Writes one audit record, or several in one statement (a batch of work). */
+  audit(entry: AuditEntry | readonly AuditEntry[]): Promise<void>;
 };
 
 export type TenantContext = { tenantId: string; actor: Actor; origin?: RequestOrigin };
@@ -52,8 +53,9 @@ export async function withTenant<T>(
         tenantId: context.tenantId,
         actor: context.actor,
         audit: async (entry) => {
-          if (entry.outcome && entry.outcome !== 'success') refusals.push(entry);
-          await writeAudit(tx, context, entry);
+          const entries = Array.isArray(entry) ? (entry as readonly AuditEntry[]) : [entry as AuditEntry];
+          refusals.push(...entries.filter((e) => e.outcome && e.outcome !== 'success'));
+          await writeAudit(tx, context, entries);
         },
       };
       return work(scope);
@@ -62,7 +64,7 @@ export async function withTenant<T>(
     if (refusals.length) {
       await db.transaction().execute(async (tx) => {
         await enterTenant(tx, context.tenantId);
-        for (const entry of refusals) await writeAudit(tx, context, entry);
+        await writeAudit(tx, context, refusals);
       });
     }
     throw error;
@@ -83,23 +85,26 @@ export async function withSystem<T>(db: Kysely<DB>, work: (tx: Transaction<DB>) 
   return db.transaction().execute(work);
 }
 
-async function writeAudit(tx: Transaction<DB>, context: TenantContext, entry: AuditEntry): Promise<void> {
+async function writeAudit(tx: Transaction<DB>, context: TenantContext, entries: readonly AuditEntry[]): Promise<void> {
+  if (!entries.length) return;
   await tx
     .insertInto('audit_event')
-    .values({
-      tenant_id: context.tenantId,
-      actor_type: context.actor.type,
-      actor_id: context.actor.id,
-      action: entry.action,
-      entity_type: entry.entityType ?? null,
-      entity_id: entry.entityId ?? null,
-      patient_id: entry.patientId ?? null,
-      outcome: entry.outcome ?? 'success',
-      request_id: context.origin?.requestId ?? null,
-      ip: context.origin?.ip ?? null,
-      user_agent: context.origin?.userAgent?.slice(0, 500) ?? null,
-      detail: entry.detail ? JSON.stringify(entry.detail) : null,
-    })
+    .values(
+      entries.map((entry) => ({
+        tenant_id: context.tenantId,
+        actor_type: context.actor.type,
+        actor_id: context.actor.id,
+        action: entry.action,
+        entity_type: entry.entityType ?? null,
+        entity_id: entry.entityId ?? null,
+        patient_id: entry.patientId ?? null,
+        outcome: entry.outcome ?? 'success',
+        request_id: context.origin?.requestId ?? null,
+        ip: context.origin?.ip ?? null,
+        user_agent: context.origin?.userAgent?.slice(0, 500) ?? null,
+        detail: entry.detail ? JSON.stringify(entry.detail) : null,
+      })),
+    )
     .execute();
 }
 
