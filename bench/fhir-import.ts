@@ -8,7 +8,7 @@
 // installed, by one multi-row INSERT ... SELECT FROM jsonb_populate_recordset per 5,000 rows on
 // PostgreSQL. A second import of the same files measures the "all unchanged" pass.
 // Usage: node bench/fhir-import.ts [--patients 500] [--batch 2000] [--database-url URL]
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,7 +31,9 @@ const { values } = parseArgs({
 const PATIENTS = Number(values.patients);
 const BATCH = Number(values.batch);
 const SERVER = values['database-url'] ?? process.env.DATABASE_URL;
-const FIXTURES = path.resolve(import.meta.dirname, '../../shared/fixtures/synthea-r4');
+// All twenty bundles from the workplace's shared fixtures when they are there, else the five kept in the repo.
+const SHARED_FIXTURES = path.resolve(import.meta.dirname, '../../shared/fixtures/synthea-r4');
+const FIXTURES = existsSync(SHARED_FIXTURES) ? SHARED_FIXTURES : path.resolve(import.meta.dirname, '../test/fixtures/synthea-r4');
 const TABLES = ['organization', 'practitioner', 'patient', 'encounter', 'condition', 'immunization', 'patient_medication', 'care_plan', 'claim'] as const;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 const SUFFIX = ['son', 'ley', 'ford', 'wood', 'well', 'by', 'ton', 'more', 'field', 'worth', 'land', 'brook', 'dale'];

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fhirProgress } from './cli.ts';
 
 const BIN = path.resolve(import.meta.dirname, '../../../bin/rapport.js');
-const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/synthea-r4');
+const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/synthea-r4');
 
 /** Runs the real `rapport` binary against a PGlite data directory of the test's own. */
 function rapport(dataDir: string, ...args: string[]) {
@@ -34,7 +34,7 @@ describe('rapport import fhir', () => {
   before(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'rapport-fhir-cli-'));
     folder = mkdtempSync(path.join(tmpdir(), 'rapport-fhir-files-'));
-    for (const name of readdirSync(FIXTURES).sort().slice(0, 3)) copyFileSync(path.join(FIXTURES, name), path.join(folder, name));
+    for (const name of readdirSync(FIXTURES).filter((n) => n.endsWith('.json')).sort().slice(0, 3)) copyFileSync(path.join(FIXTURES, name), path.join(folder, name));
   });
   after(() => {
     rmSync(dataDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { frame, mllpDecoder } from './mllp.ts';
 
 /** Helpers the HL7 tests and the benchmark share: the fixtures, a real MLLP client, a raw socket. */
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../../shared/fixtures/hl7v2');
+export const FIXTURES = path.resolve(import.meta.dirname, '../../../test/fixtures/hl7v2');
 
 export const fixture = (name: string) => readFileSync(path.join(FIXTURES, `${name}.hl7`), 'utf8');
 
