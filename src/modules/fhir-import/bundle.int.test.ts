@@ -6,8 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { createTestTenant, type TestTenant } from '../../../test/helpers/app.ts';
 import { engines, openTestDatabase, type TestDatabase } from '../../../test/helpers/database.ts';
+import { createClinic } from '../../../test/helpers/scheduling.ts';
 import { withTenant, type Actor } from '../../server/db/scope.ts';
 import { FhirError } from '../fhir/outcome.ts';
+import { SERVICE_SYSTEM } from '../fhir/resources/location.ts';
 import { processBundle } from './bundle.ts';
 import { importFhirPath } from './run.ts';
 
@@ -81,7 +83,8 @@ for (const engine of engines()) {
       const tenant = await createTestTenant(database);
       const b = bundle('batch', [
         patient(ids(11), 'Hopper'),
-        { resource: { resourceType: 'Encounter', id: ids(12), status: 'finished', subject: { reference: 'Patient/nobody' }, period: { start: '2025-01-01' } } },
+        // A valid R4 Encounter (class is 1..1) whose subject names nothing Rapport holds.
+        { resource: { resourceType: 'Encounter', id: ids(12), status: 'finished', class: { code: 'AMB' }, subject: { reference: 'Patient/nobody' }, period: { start: '2025-01-01' } } },
         { resource: { resourceType: 'Spaceship', id: 'x1' } },
         { resource: { resourceType: 'Observation', id: 'o1', status: 'final', code: { text: 'Weight' } } },
         encounter(ids(13), `Patient?identifier=urn:example:ehr|MRN-${ids(11)}`),
@@ -96,6 +99,95 @@ for (const engine of engines()) {
       assert.equal(res.entry![3]!.response!.outcome!.issue![0]!.severity, 'information');
       assert.equal(await count(tenant, 'patient'), 1);
       assert.equal(await count(tenant, 'encounter'), 1, 'the conditional reference found the patient by identifier');
+    });
+
+    const rows = (tenant: TestTenant, table: 'appointment' | 'task') =>
+      asTenant(tenant, async (scope) => Number((await scope.tx.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n));
+    /** An Appointment entry booked with the test clinic's practitioner, location and service; Monday 2026-11-23 is a working day. */
+    const appointmentEntry = (clinic: { practitionerIds: string[]; locationId: string; serviceId: string }, patientRef: string, start = '2026-11-23T15:00:00Z') => ({
+      fullUrl: `urn:uuid:${crypto.randomUUID()}`,
+      resource: {
+        resourceType: 'Appointment',
+        status: 'booked',
+        start,
+        end: new Date(Date.parse(start) + 30 * 60_000).toISOString(),
+        participant: [
+          { actor: { reference: patientRef }, status: 'accepted' },
+          { actor: { reference: `Practitioner/${clinic.practitionerIds[0]}` }, status: 'accepted' },
+          { actor: { reference: `Location/${clinic.locationId}` }, status: 'accepted' },
+        ],
+        serviceType: [{ coding: [{ system: SERVICE_SYSTEM, code: clinic.serviceId }] }],
+      },
+      request: { method: 'POST', url: 'Appointment' },
+    });
+
+    test('a transaction books an Appointment through the booking rules for a Patient created earlier in the same bundle', async () => {
+      const tenant = await createTestTenant(database);
+      const clinic = await createClinic(database, tenant.id, { patients: 0 });
+      const tx = bundle('transaction', [patient(ids(41), 'Franklin'), appointmentEntry(clinic, `urn:uuid:${ids(41)}`)]);
+      const res = await asTenant(tenant, (scope) => processBundle(scope, tx, { now: NOW, label: 'POST /fhir/R4' }));
+      assert.equal(res.type, 'transaction-response');
+      assert.deepEqual(res.entry!.map((e) => e.response!.status), ['201 Created', '201 Created'], JSON.stringify(res));
+      const patientId = /^Patient\/([0-9a-f-]{36})$/.exec(res.entry![0]!.response!.location!)![1]!;
+      const m = /^Appointment\/([0-9a-f-]{36})\/_history\/1$/.exec(res.entry![1]!.response!.location!);
+      assert.ok(m, res.entry![1]!.response!.location);
+      assert.equal(res.entry![1]!.response!.etag, 'W/"1"');
+      const stored = await asTenant(tenant, (scope) => scope.tx.selectFrom('appointment').select(['id', 'patient_id', 'practitioner_id', 'status']).execute());
+      assert.equal(stored.length, 1);
+      assert.equal(stored[0]!.id, m[1]);
+      assert.equal(stored[0]!.patient_id, patientId, "the appointment's patient is the bundle's new patient");
+      assert.equal(stored[0]!.practitioner_id, clinic.practitionerIds[0]);
+      assert.equal(stored[0]!.status, 'booked');
+      assert.equal(await count(tenant, 'patient'), 1);
+      const audit = await asTenant(tenant, (scope) => scope.tx.selectFrom('audit_event').select(['action', 'entity_id', 'patient_id']).where('action', '=', 'fhir.create').execute());
+      assert.deepEqual(audit, [{ action: 'fhir.create', entity_id: m[1], patient_id: patientId }]);
+    });
+
+    test('a transaction whose Appointment clashes with a booking stores nothing, not even its Patient', async () => {
+      const tenant = await createTestTenant(database);
+      const clinic = await createClinic(database, tenant.id, { patients: 1 });
+      // The practitioner is already booked at 15:00 (through a bundle too, for a patient already in Rapport).
+      const first = await asTenant(tenant, (scope) => processBundle(scope, bundle('transaction', [appointmentEntry(clinic, `Patient/${clinic.patientIds[0]}`)]), { now: NOW }));
+      assert.equal(first.entry![0]!.response!.status, '201 Created');
+      const before = { patients: await count(tenant, 'patient'), refs: await count(tenant, 'external_ref'), appointments: await rows(tenant, 'appointment') };
+      assert.deepEqual(before, { patients: 1, refs: 0, appointments: 1 });
+
+      const tx = bundle('transaction', [patient(ids(51), 'Meitner'), appointmentEntry(clinic, `urn:uuid:${ids(51)}`)]);
+      await assert.rejects(
+        asTenant(tenant, (scope) => processBundle(scope, tx, { now: NOW, label: 'POST /fhir/R4' })),
+        (error: unknown) => {
+          assert.ok(error instanceof FhirError);
+          assert.ok(error.status === 409 || error.status === 422, String(error.status));
+          assert.equal(error.outcome.resourceType, 'OperationOutcome');
+          const first = error.outcome.issue![0]!;
+          assert.equal(first.expression?.[0], 'Bundle.entry[1]');
+          assert.match(first.details?.text ?? '', /^POST \/fhir\/R4 entry 1: .*Nothing of the bundle was stored\.$/);
+          return true;
+        },
+      );
+      assert.deepEqual({ patients: await count(tenant, 'patient'), refs: await count(tenant, 'external_ref'), appointments: await rows(tenant, 'appointment') }, before);
+      const names = await asTenant(tenant, (scope) => scope.tx.selectFrom('patient').select('family_name').execute());
+      assert.ok(!names.some((n) => n.family_name === 'Meitner'), 'the bundle\'s patient was rolled back');
+    });
+
+    test('a batch writes its Task through the API (201) and answers an Encounter failing R4 validation with 422 naming the problem', async () => {
+      const tenant = await createTestTenant(database);
+      const clinic = await createClinic(database, tenant.id, { patients: 1 });
+      const b = bundle('batch', [
+        { fullUrl: 'urn:uuid:7a5c0000-0000-4000-8000-000000000001', resource: { resourceType: 'Task', status: 'requested', intent: 'order', description: 'Call back about results', for: { reference: `Patient/${clinic.patientIds[0]}` } }, request: { method: 'POST', url: 'Task' } },
+        { ...encounter(ids(61), `Patient/${clinic.patientIds[0]}`), resource: { ...encounter(ids(61), `Patient/${clinic.patientIds[0]}`).resource, status: 'bogus' } },
+      ]);
+      const res = await asTenant(tenant, (scope) => processBundle(scope, b, { now: NOW, label: 'POST /fhir/R4' }));
+      assert.equal(res.type, 'batch-response');
+      assert.deepEqual(res.entry!.map((e) => e.response!.status), ['201 Created', '422 Unprocessable Entity'], JSON.stringify(res));
+      assert.match(res.entry![0]!.response!.location!, /^Task\/[0-9a-f-]{36}\/_history\/1$/);
+      const issue = res.entry![1]!.response!.outcome!.issue![0]!;
+      assert.equal(issue.severity, 'error');
+      assert.equal(issue.expression?.[0], 'Bundle.entry[1]');
+      assert.match(issue.details?.text ?? '', /^POST \/fhir\/R4 entry 1: .*bogus/);
+      assert.match(JSON.stringify(issue), /Encounter\.status/);
+      assert.equal(await rows(tenant, 'task'), 1);
+      assert.equal(await count(tenant, 'encounter'), 0);
     });
 
     test('what is not a transaction or batch Bundle is refused with 400', async () => {

@@ -46,7 +46,7 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: AppDeps): P
       fhir.post<{ Body: unknown }>('/', { config: staff, schema: hidden }, async (request, reply) => {
         const ctx = context(request);
         const response = await run(request, async (scope) => {
-          const result = await processBundle(scope, request.body, { now: ctx.now, label: 'POST /fhir/R4' });
+          const result = await processBundle(scope, request.body, { now: ctx.now, label: 'POST /fhir/R4', fhirContext: ctx });
           await scope.audit({ action: 'fhir.bundle', entityType: 'Bundle', detail: { type: result.type, entries: result.entry?.length ?? 0 } });
           return result;
         });
