@@ -221,6 +221,9 @@ export async function startFakeSmsProvider(options: FakeSmsProviderOptions): Pro
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, json(500, { error: String(error) })));
   });
+  // Idle keep-alive connections stay open until close(): a provider closing one while a send on the
+  // same process's event loop is about to reuse it would fail that send as a transient network error.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

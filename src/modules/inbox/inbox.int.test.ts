@@ -281,7 +281,7 @@ for (const engine of engines()) {
 
       await received(t.textFrom(number, 'Help'));
       await t.drain();
-      assert.equal(t.textsTo(number).at(-1)!.body, `${t.tenant.name}: appointment reminders and messages from your clinic. For help call +14135550199. Reply STOP to opt out. Msg & data rates may apply.`);
+      assert.equal(t.textsTo(number).at(-1)!.body, `${t.tenant.name}: appointment reminders and messages from your clinic. For help call +14135550199. Reply STOP to opt out. Msg & data rates may apply.`, JSON.stringify(await t.messagesTo(number)));
       await t.inTenant((s) => s.tx.updateTable('messaging_settings').set({ help_text: 'Call us on 413-555-0199, 9 to 5.' }).execute());
       const stranger = newNumber();
       await received(t.textFrom(stranger, 'INFO'));

@@ -40,6 +40,8 @@ export async function startTestReceiver(options: { nowSeconds: () => number; pat
       response.writeHead(answer, { 'content-type': 'text/plain' }).end(answer >= 300 ? `receiver says ${answer}` : 'ok');
     });
   });
+  // Idle keep-alive connections stay open until close (see fake-sms-provider.ts).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   receiver.url = `http://127.0.0.1:${port}${options.path ?? '/hooks/rapport'}`;
