@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import { withSystem, withTenant, type TenantScope } from '../../server/db/scope.ts';
 import type { DB, JourneyRunTable } from '../../server/db/types.ts';
 import { scheduleMessage, stopPendingMessages } from '../messaging/outbox.ts';
+import { mayBeUrgent } from '../messaging/types.ts';
 import { createTask } from '../tasks/service.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { evaluateCondition } from './conditions.ts';
@@ -321,7 +322,8 @@ async function runStep(scope: TenantScope, run: Run, step: Exclude<Step, { type:
           // Never earlier than now: a run woken late sends at once rather than in the past.
           dueAt: at,
           expiresAt,
-          urgent: step.urgent,
+          // Only care may be urgent; a step saved before that rule goes without urgency rather than not at all.
+          urgent: step.urgent === true && mayBeUrgent(step.purpose),
           templateKey: step.template,
           about: run.subject_type && run.subject_id ? { type: run.subject_type, id: run.subject_id } : null,
           journey: { id: run.journey_id, runId: run.id },

@@ -212,6 +212,45 @@ for (const engine of engines()) {
       assert.equal((await t.call<{ items: JourneyView[] }>('GET', '/api/journeys')).body.items.length, before);
     });
 
+    test('only a care send step may be urgent: another purpose is refused naming the step, in a branch too; one stored before the rule goes without urgency', async () => {
+      clock.set(NOW);
+      const t = await signedInTenant(app, database);
+      const before = (await t.call<{ items: JourneyView[] }>('GET', '/api/journeys')).body.items.length;
+      const send = (channel: string, purpose: string) => ({ type: 'send', channel, template: 'appointment.confirmation', purpose, urgent: true });
+      const res = await t.call<ErrorBody>('POST', '/api/journeys', {
+        name: 'Promotion',
+        trigger: { type: 'appointment.booked' },
+        steps: [send('sms', 'marketing'), { type: 'branch', if: { field: 'patient.hasEmail', op: 'is_true' }, then: [send('email', 'care')], else: [send('sms', 'education')] }],
+      });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.deepEqual(res.body.error.fields?.map((f) => f.path), ['steps.0.urgent', 'steps.1.else.0.urgent']);
+      assert.match(res.body.error.message, /steps\.0\.urgent may only be true for care messages/);
+      assert.equal((await t.call<{ items: JourneyView[] }>('GET', '/api/journeys')).body.items.length, before);
+      const care = await t.call<JourneyView>('POST', '/api/journeys', { name: 'Same-day change', trigger: { type: 'appointment.booked' }, steps: [send('sms', 'care')] });
+      assert.equal(care.status, 201, JSON.stringify(care.body));
+      const changed = await t.call<ErrorBody>('PATCH', `/api/journeys/${care.body.id}`, { name: 'Same-day change', trigger: { type: 'appointment.booked' }, steps: [send('sms', 'research')], version: care.body.version });
+      assert.deepEqual(changed.body.error.fields?.map((f) => f.path), ['steps.0.urgent']);
+
+      // Saved before the rule (straight into the table): it still runs, and its message is not urgent.
+      const legacy = await withTenant(database.db, t.system, async (scope) =>
+        (await scope.tx
+          .insertInto('journey')
+          .values({ tenant_id: t.tenant.id, name: 'Old promotion', trigger: JSON.stringify({ type: 'appointment.booked' }), steps: JSON.stringify([send('sms', 'marketing')]), created_at: NOW, updated_at: NOW })
+          .returning('id')
+          .executeTakeFirstOrThrow()).id,
+      );
+      const clinic = await createClinic(database, t.tenant.id);
+      const booked = await t.call<AppointmentView>('POST', '/api/appointments', {
+        patientId: clinic.patientIds[0], serviceId: clinic.serviceId, practitionerId: clinic.practitionerIds[0], locationId: clinic.locationId, startsAt: '2026-11-24T15:00:00Z',
+      });
+      assert.equal(booked.status, 201, JSON.stringify(booked.body));
+      await drainOutbox(outboxOptions(database.db, clock));
+      const sent = (await messagesOf(database.db, t.tenant.id)).filter((m) => m.journey_id === legacy || m.journey_id === care.body.id);
+      assert.deepEqual(sent.map((m) => [m.journey_id === legacy ? 'old' : 'care', m.purpose, m.urgent]).sort(), [['care', 'care', true], ['old', 'marketing', false]]);
+      const runs = await withTenant(database.db, t.system, (scope) => scope.tx.selectFrom('journey_run').select('status').where('journey_id', '=', legacy).execute());
+      assert.deepEqual(runs, [{ status: 'done' }]);
+    });
+
     test('a custom no-show journey texts, waits two days, and makes a task when the patient has not rebooked', async (ctx) => {
       // A clock of its own: this test moves time.
       const clock = manualClock(NOW);

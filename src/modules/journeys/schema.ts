@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANNELS, PURPOSES } from '../messaging/types.ts';
+import { CHANNELS, mayBeUrgent, PURPOSES, URGENT_REFUSAL } from '../messaging/types.ts';
 
 /**
  * A journey: a trigger and the steps that follow it, stored as JSON on the journey row and
@@ -117,11 +117,29 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
 
 export const stepsSchema = z.array(stepSchema).min(1, 'a journey needs at least one step').max(30);
 
+/** Send steps marked urgent for a purpose other than care, by path from the step list ([2, 'then', 0, 'urgent']). */
+function urgentOutsideCare(steps: Step[], at: Array<string | number> = []): Array<Array<string | number>> {
+  return steps.flatMap((step, i) => {
+    if (step.type === 'send') return step.urgent && !mayBeUrgent(step.purpose) ? [[...at, i, 'urgent']] : [];
+    if (step.type === 'branch') return [...urgentOutsideCare(step.then, [...at, i, 'then']), ...urgentOutsideCare(step.else, [...at, i, 'else'])];
+    return [];
+  });
+}
+
+/**
+ * The steps of a journey being saved. Urgent is refused outside care here, on saving, rather than
+ * in `stepSchema`: a journey stored before the rule must still load and run (the engine sends
+ * such a step without urgency).
+ */
+const savedStepsSchema = stepsSchema.superRefine((steps, ctx) => {
+  for (const path of urgentOutsideCare(steps)) ctx.addIssue({ code: 'custom', path, message: URGENT_REFUSAL });
+});
+
 export const journeyInputSchema = z.strictObject({
   name: z.string().trim().min(1).max(120),
   description: z.string().max(1000).nullable().optional(),
   trigger: triggerSchema,
-  steps: stepsSchema,
+  steps: savedStepsSchema,
   enabled: z.boolean().optional(),
 });
 export type JourneyInput = z.infer<typeof journeyInputSchema>;

@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildTestApp, manualClock } from '../../../test/helpers/app.ts';
 import { engines, openTestDatabase, type TestDatabase } from '../../../test/helpers/database.ts';
 import { drainOutbox, outboxOptions } from '../../../test/helpers/messaging.ts';
-import { signedInTenant } from '../../../test/helpers/patients.ts';
+import { signedInTenant, type ErrorBody } from '../../../test/helpers/patients.ts';
 import { withTenant } from '../../server/db/scope.ts';
+import type { AppError } from '../../server/errors.ts';
 import { scheduleMessage } from './outbox.ts';
 import type { MessageDetail, MessageView } from './schema.ts';
 
@@ -89,6 +90,35 @@ for (const engine of engines()) {
       const held = await t.detail(scheduled.id);
       assert.deepEqual([held.status, held.reason, held.reasonText], ['not_sent', 'quiet_hours_expired', 'quiet hours lasted past the time it was useful']);
       assert.deepEqual(held.attemptLog.map((a) => a.outcome), ['not_sent']);
+    });
+
+    test('urgent is for care only: an urgent marketing, education, research or billing message is refused naming the field, and nothing is stored', async () => {
+      const t = await setUp();
+      const patient = await t.patient('Kit', 'Asia/Tokyo', '+14135550135');
+      const granted = await t.call('POST', `/api/patients/${patient}/consent`, { channels: ['sms'], purposes: ['marketing', 'education', 'research'], status: 'granted' });
+      assert.equal(granted.status, 201);
+      for (const purpose of ['marketing', 'education', 'research', 'billing']) {
+        const res = await t.call<ErrorBody>('POST', `/api/patients/${patient}/messages`, { channel: 'sms', purpose, body: 'Flu shots are in.', urgent: true });
+        assert.equal(res.status, 400, `${purpose}: ${res.raw.body}`);
+        assert.deepEqual(res.body.error.fields?.map((f) => f.path), ['urgent']);
+        assert.match(res.body.error.fields![0]!.message, /only be true for care/);
+      }
+      // A journey or any other caller scheduling directly is refused the same way.
+      await assert.rejects(
+        withTenant(database.db, t.system, (scope) =>
+          scheduleMessage(scope, { patientId: patient, channel: 'sms', purpose: 'marketing', idempotencyKey: `test:urgent:${patient}`, dueAt: NOW, urgent: true, body: 'Flu shots are in.' }, NOW),
+        ),
+        (error: AppError) => error.status === 400 && error.fields?.length === 1 && error.fields[0]!.path === 'urgent',
+      );
+      const stored = await withTenant(database.db, t.system, (scope) => scope.tx.selectFrom('message').select('id').where('patient_id', '=', patient).execute());
+      assert.deepEqual(stored, []);
+
+      // Not urgent, the same marketing text waits for the morning in Tokyo; urgent care still goes at once.
+      const marketing = await t.send(patient, { channel: 'sms', purpose: 'marketing', body: 'Flu shots are in.' });
+      const care = await t.send(patient, { channel: 'sms', body: 'Your visit tomorrow moved to 10:00.', urgent: true });
+      await drainOutbox(outboxOptions(database.db, clock));
+      assert.deepEqual([(await t.detail(marketing.id)).status, (await t.detail(marketing.id)).dueAt], ['scheduled', TOKYO_MORNING]);
+      assert.equal((await t.detail(care.id)).status, 'sandboxed');
     });
 
     test('the third marketing message in the window is held back by the cap, and the cap follows the settings', async () => {

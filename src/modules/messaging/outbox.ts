@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { MessageStatus } from '../../server/db/types.ts';
+import { validationFailed } from '../../server/errors.ts';
 import { recordTimelineEvent, type TimelineEventInput } from '../timeline/events.ts';
 import { emitMessageEvents } from '../webhooks/events.ts';
 import { consentAllows } from './consent.ts';
 import { addressFor, channelLabel, messagingSettings, overFrequencyCap } from './policy.ts';
-import type { Channel, Purpose } from './types.ts';
+import { mayBeUrgent, URGENT_REFUSAL, type Channel, type Purpose } from './types.ts';
 
 /**
  * The outbox: every message is a row before anything is sent. Scheduling checks consent and the
@@ -22,7 +23,7 @@ export type ScheduleRequest = {
   dueAt: Date;
   /** Never sent after this (an appointment's start, an offer's expiry). */
   expiresAt?: Date | null | undefined;
-  /** Sent even in quiet hours and past frequency caps (a same-day change the patient must know). */
+  /** Sent even in quiet hours and past frequency caps (a same-day change the patient must know); care only. */
   urgent?: boolean | undefined;
   templateKey?: string | null | undefined;
   /** Free text instead of a template (a staff reply); subject for email. */
@@ -38,7 +39,13 @@ export type ScheduleRequest = {
 
 export type Scheduled = { id: string; status: MessageStatus; reason: string | null; created: boolean };
 
+/**
+ * Writes a message to the outbox (or finds the one already written under its idempotency key).
+ * An urgent message of a purpose other than care is refused (400 naming `urgent`) before
+ * anything is stored.
+ */
 export async function scheduleMessage(scope: TenantScope, request: ScheduleRequest, now: Date): Promise<Scheduled> {
+  if (request.urgent && !mayBeUrgent(request.purpose)) throw validationFailed([{ path: 'urgent', message: URGENT_REFUSAL }]);
   let status: MessageStatus = 'scheduled';
   let reason: string | null = null;
   let to = request.toAddress ?? null;

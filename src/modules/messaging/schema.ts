@@ -93,7 +93,7 @@ export const newMessageBody = z.strictObject({
   /** Email only. */
   subject: z.string().trim().min(1, 'must not be empty').max(200).optional(),
   body: z.string().trim().min(1, 'must not be empty').max(5000),
-  /** Sent even in quiet hours and past frequency caps: only for something the patient must know now. */
+  /** Sent even in quiet hours and past frequency caps: only for care, something the patient must know now (400 for any other purpose). */
   urgent: z.boolean().default(false),
   /** The same requestId sends once, however often the request is repeated. */
   requestId: z

@@ -14,6 +14,21 @@ export type Purpose = (typeof PURPOSES)[number];
 export const OPT_IN_PURPOSES: readonly Purpose[] = ['education', 'marketing', 'research'];
 
 /**
+ * Purposes a message may be sent urgently for (past quiet hours and frequency caps): care only,
+ * something about the patient's health or visit they must know now. Billing is left out on
+ * purpose: a balance can always wait for the morning, caps on billing are what keep reminders of a
+ * debt from turning into harassment, and debt-collection rules (the US FDCPA among them) presume
+ * contact before 8:00 or after 21:00 inconvenient. Marketing, education and research never are.
+ */
+export const URGENT_PURPOSES: readonly Purpose[] = ['care'];
+
+/** Whether a message of `purpose` may be marked urgent. */
+export const mayBeUrgent = (purpose: Purpose): boolean => URGENT_PURPOSES.includes(purpose);
+
+/** The refusal for an urgent message of another purpose, in the words of every API that takes `urgent`. */
+export const URGENT_REFUSAL = 'may only be true for care messages; other purposes wait for quiet hours and count towards frequency caps';
+
+/**
  * scheduled: a row waiting for its time. sending: claimed by a worker under a lease.
  * Terminal: sent (the provider accepted it), delivered (the provider or the app confirmed it),
  * failed (the provider refused it, reason given), not_sent (Rapport decided not to, reason given),

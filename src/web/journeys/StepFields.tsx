@@ -1,4 +1,5 @@
 import { Autocomplete, Checkbox, Group, NumberInput, Select, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import { mayBeUrgent } from '../../modules/messaging/types.ts';
 import { errorAt, type FieldErrors } from '../common/fieldErrors.ts';
 import type { Channel, Condition, Purpose, Step } from './api.ts';
 import type { JourneyCatalog } from './useJourneyCatalog.ts';
@@ -83,13 +84,27 @@ function SendFields({ step, onChange, err, catalog }: FieldsOf<'send'>) {
           onChange={(v) => onChange({ ...step, template: v ?? '' })}
           error={err('template') ?? (missing ? `No ${channelName(step.channel)} version of this template yet` : undefined)}
         />
-        <Select label="Purpose" allowDeselect={false} data={PURPOSES} value={step.purpose} onChange={(v) => onChange({ ...step, purpose: (v ?? 'care') as Purpose })} error={err('purpose')} />
+        <Select
+          label="Purpose"
+          allowDeselect={false}
+          data={PURPOSES}
+          value={step.purpose}
+          onChange={(v) => {
+            const purpose = (v ?? 'care') as Purpose;
+            // Only care may be urgent: leaving care drops the mark rather than saving a step the server refuses.
+            onChange({ ...step, purpose, urgent: mayBeUrgent(purpose) ? step.urgent : undefined });
+          }}
+          error={err('purpose')}
+        />
       </SimpleGrid>
-      <Checkbox
-        label="Urgent: may go in quiet hours and past frequency limits"
-        checked={step.urgent ?? false}
-        onChange={(e) => onChange({ ...step, urgent: e.currentTarget.checked || undefined })}
-      />
+      {(mayBeUrgent(step.purpose) || step.urgent) && (
+        <Checkbox
+          label="Urgent: may go in quiet hours and past frequency limits"
+          checked={step.urgent ?? false}
+          onChange={(e) => onChange({ ...step, urgent: e.currentTarget.checked || undefined })}
+          error={err('urgent')}
+        />
+      )}
     </Stack>
   );
 }

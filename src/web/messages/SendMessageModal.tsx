@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { Button, Checkbox, Group, Modal, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { mayBeUrgent } from '../../modules/messaging/types.ts';
 import { errorMessage } from '../api/client.ts';
 import { errorAt, fieldErrorsOf } from '../common/fieldErrors.ts';
 import { useAction } from '../common/useAction.ts';
@@ -31,7 +32,7 @@ export function SendMessageModal({ patientId, opened, onClose, onSent }: { patie
 
   async function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const sent = await send.run({ channel, purpose, body, urgent, requestId, ...(channel === 'email' ? { subject } : {}) });
+    const sent = await send.run({ channel, purpose, body, urgent: urgent && mayBeUrgent(purpose), requestId, ...(channel === 'email' ? { subject } : {}) });
     if (sent) {
       setSubject('');
       setBody('');
@@ -56,7 +57,11 @@ export function SendMessageModal({ patientId, opened, onClose, onSent }: { patie
             allowDeselect={false}
             data={PURPOSES.map((p) => ({ value: p, label: purposeName(p) }))}
             value={purpose}
-            onChange={(v) => setPurpose((v ?? 'care') as Purpose)}
+            onChange={(v) => {
+              const next = (v ?? 'care') as Purpose;
+              setPurpose(next);
+              if (!mayBeUrgent(next)) setUrgent(false);
+            }}
             error={errorAt(errors, 'purpose')}
             description={purpose === 'care' || purpose === 'billing' ? undefined : 'Sent only if the patient opted in to this purpose on this channel.'}
           />
@@ -73,7 +78,10 @@ export function SendMessageModal({ patientId, opened, onClose, onSent }: { patie
             error={errorAt(errors, 'body')}
             description={channel === 'sms' ? `${body.length} characters` : undefined}
           />
-          <Checkbox label="Urgent: send even in quiet hours and past frequency caps" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} />
+          {/* Only care may be urgent: the server refuses it for any other purpose. */}
+          {mayBeUrgent(purpose) && (
+            <Checkbox label="Urgent: send even in quiet hours and past frequency caps" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} error={errorAt(errors, 'urgent')} />
+          )}
           {send.error !== null && errors.size === 0 && (
             <Text c="red" fz="sm" role="alert">
               {errorMessage(send.error)}
