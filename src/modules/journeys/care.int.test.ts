@@ -9,6 +9,8 @@ import { signedInTenant, type ErrorBody } from '../../../test/helpers/patients.t
 import { withTenant } from '../../server/db/scope.ts';
 import type { MedicationReminder } from './care.ts';
 import type { Invoice } from './invoices.ts';
+import { scheduleMessage } from '../messaging/outbox.ts';
+import { advanceRun, claimDueRuns } from './engine.ts';
 import { planScheduledTriggers } from './scheduled-triggers.ts';
 
 // Sunday 22 November 2026, 06:00 in Los Angeles (UTC-8), where the patients live; the clinic is in New York.
@@ -111,7 +113,7 @@ for (const engine of engines()) {
       assert.ok(timeline.some((e) => e.kind === 'medication.reminder_added'));
     });
 
-    test('a stopped reminder stops its planned doses and a reminder held back by quiet hours', async () => {
+    test('a stopped reminder stops its planned doses and a reminder waiting to go', async () => {
       const s = await setUp(database);
       apps.push(s.app);
       const patientId = await s.patient('Sol');
@@ -119,21 +121,74 @@ for (const engine of engines()) {
         medication: 'Vitamin D', timesOfDay: ['07:00', '12:00'], startDate: '2026-11-22', endDate: '2026-12-20',
       });
       assert.equal(added.status, 201);
-      // 07:00 is inside the clinic's quiet hours (until 08:00): the reminder waits, scheduled.
       await s.runUntil(new Date('2026-11-22T15:00:00Z'));
+      // Noon: the dose's run writes its message, and the reminder is stopped before a worker sends it.
+      s.clock.set(new Date('2026-11-22T20:00:00Z'));
+      for (const claim of await claimDueRuns(database.db, 10, s.clock())) await advanceRun(database.db, claim, s.clock());
       let messages = (await messagesOf(database.db, s.t.tenant.id)).filter((m) => m.template_key === 'medication.reminder');
-      assert.deepEqual(messages.map((m) => [m.status, local(m.due_at)]), [['scheduled', '2026-11-22T08:00']]);
+      assert.deepEqual(messages.map((m) => [m.status, local(m.due_at)]), [['sandboxed', '2026-11-22T07:00'], ['scheduled', '2026-11-22T12:00']]);
 
       const stopped = await s.call<MedicationReminder>('PATCH', `/api/medication-reminders/${added.body.id}`, { active: false });
       assert.equal(stopped.status, 200);
       assert.equal(stopped.body.active, false);
       await s.runUntil(new Date('2026-11-24T15:00:00Z'));
       messages = (await messagesOf(database.db, s.t.tenant.id)).filter((m) => m.template_key === 'medication.reminder');
-      assert.deepEqual(messages.map((m) => [m.status, m.reason]), [['not_sent', 'medication_stopped']]);
+      assert.deepEqual(messages.map((m) => [m.status, m.reason]), [['sandboxed', null], ['not_sent', 'medication_stopped']]);
       const runs = await withTenant(database.db, s.t.system, (scope) => scope.tx.selectFrom('journey_run').select(['status', 'reason']).where('subject_id', '=', added.body.id).orderBy('next_at').execute());
-      assert.ok(runs.length >= 2, 'doses were planned before the stop');
-      assert.deepEqual(runs.slice(1), runs.slice(1).map(() => ({ status: 'cancelled', reason: 'medication_stopped' })));
+      assert.ok(runs.length >= 3, 'doses were planned before the stop');
+      assert.deepEqual(runs.slice(2), runs.slice(2).map(() => ({ status: 'cancelled', reason: 'medication_stopped' })));
       assert.equal((await s.call<ErrorBody>('PATCH', `/api/medication-reminders/${added.body.id}`, { instructions: 'x' })).status, 409);
+    });
+
+    test('doses at 07:30 and 22:00 go at those times in quiet hours (21:00-08:00); a reminder of another kind still waits for the morning', async () => {
+      const s = await setUp(database);
+      apps.push(s.app);
+      const patientId = await s.patient('Uma');
+      const added = await s.call<MedicationReminder>('POST', `/api/patients/${patientId}/medication-reminders`, {
+        medication: 'Levothyroxine', timesOfDay: ['07:30', '22:00'], startDate: '2026-11-22', endDate: '2026-11-23', channel: 'sms',
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      // A care text due at 22:00 the same evening, outside any journey: the clinic's quiet hours hold it.
+      const other = await withTenant(database.db, s.t.system, (scope) =>
+        scheduleMessage(scope, { patientId, channel: 'sms', purpose: 'care', idempotencyKey: `test:evening:${patientId}`, dueAt: new Date('2026-11-23T06:00:00Z'), body: 'Your repeat prescription is ready.' }, s.clock()),
+      );
+      assert.equal(other.status, 'scheduled');
+
+      await s.runUntil(new Date('2026-11-25T14:00:00Z'));
+      const doses = (await messagesOf(database.db, s.t.tenant.id)).filter((m) => m.template_key === 'medication.reminder');
+      assert.deepEqual(
+        doses.map((m) => [m.status, local(m.due_at), local(m.sent_at!)]),
+        ['22', '23'].flatMap((d) => [['sandboxed', `2026-11-${d}T07:30`, `2026-11-${d}T07:30`], ['sandboxed', `2026-11-${d}T22:00`, `2026-11-${d}T22:00`]]),
+      );
+      assert.match(doses[1]!.body_text!, /this is your 10:00 PM medication reminder/);
+      const held = (await messagesOf(database.db, s.t.tenant.id)).find((m) => m.id === other.id)!;
+      assert.deepEqual([held.status, local(held.sent_at!)], ['sandboxed', '2026-11-23T08:00']);
+      const attempts = await withTenant(database.db, s.t.system, (scope) => scope.tx.selectFrom('message_attempt').select(['message_id', 'outcome']).execute());
+      assert.deepEqual(attempts.filter((a) => a.message_id === other.id).map((a) => a.outcome), ['deferred', 'sandboxed']);
+      assert.ok(attempts.filter((a) => doses.some((d) => d.id === a.message_id)).every((a) => a.outcome === 'sandboxed'), 'no dose was deferred');
+    });
+
+    test('a dose reminder still needs consent and stays within the frequency cap', async () => {
+      const s = await setUp(database);
+      apps.push(s.app);
+      const patientId = await s.patient('Vic');
+      const capped = await s.call('PATCH', '/api/settings/messaging', { frequencyCaps: { care: { count: 1, days: 1 } } });
+      assert.equal(capped.status, 200, JSON.stringify(capped.body));
+      const added = await s.call<MedicationReminder>('POST', `/api/patients/${patientId}/medication-reminders`, {
+        medication: 'Metformin', timesOfDay: ['07:30', '22:00'], startDate: '2026-11-22', endDate: '2026-11-23', channel: 'sms',
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      await s.runUntil(new Date('2026-11-23T15:00:00Z')); // 07:00 on the second day
+      const withdrawn = await s.call('POST', `/api/patients/${patientId}/consent`, { channels: ['sms'], purposes: ['care'], status: 'withdrawn' });
+      assert.equal(withdrawn.status, 201, JSON.stringify(withdrawn.body));
+      await s.runUntil(new Date('2026-11-25T14:00:00Z'));
+      const doses = (await messagesOf(database.db, s.t.tenant.id)).filter((m) => m.template_key === 'medication.reminder');
+      assert.deepEqual(doses.map((m) => [local(m.due_at), m.status, m.reason]), [
+        ['2026-11-22T07:30', 'sandboxed', null],
+        ['2026-11-22T22:00', 'not_sent', 'frequency_cap'],
+        ['2026-11-23T07:30', 'not_sent', 'consent_withdrawn'],
+        ['2026-11-23T22:00', 'not_sent', 'consent_withdrawn'],
+      ]);
     });
 
     test('times, dates and channel are checked, naming the field, and nothing is stored', async () => {

@@ -8,7 +8,7 @@ import { recordTimelineEvents } from '../timeline/events.ts';
 import { emitMessageEvents } from '../webhooks/events.ts';
 import { MessageFacts } from './facts.ts';
 import { messageOutcomeEvent, messageOutcomeOnTimeline } from './outbox.ts';
-import { afterQuietHours, DEFAULT_CAPS, messagingSettings, type MessagingSettings } from './policy.ts';
+import { afterQuietHours, DEFAULT_CAPS, messagingSettings, quietHoursApply, type MessagingSettings } from './policy.ts';
 import { renderMessage } from './render.ts';
 import { PURPOSES, type Purpose, type SendResult } from './types.ts';
 
@@ -143,7 +143,7 @@ async function checkBeforeSend(
     if (cap === 'busy') return { action: 'requeue' };
     if (cap === 'over') return { action: 'not_sent', reason: 'frequency_cap' };
   }
-  if (!m.urgent && m.channel !== 'in_app') {
+  if (quietHoursApply(m)) {
     const zone = patient.time_zone ?? (await tenantZone(scope));
     const until = afterQuietHours(now, zone, { start: patient.quiet_hours_start ?? settings.quiet_hours_start, end: patient.quiet_hours_end ?? settings.quiet_hours_end });
     if (until > now) {

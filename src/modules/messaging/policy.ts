@@ -76,6 +76,20 @@ export function afterQuietHours(at: Date, zone: string, quiet: { start: string; 
   return until.toJSDate();
 }
 
+/**
+ * Subjects whose messages go at a time the patient (or their clinician) chose for them: a
+ * medication reminder's dose times, set in the patient's zone. Quiet hours are the clinic's guess
+ * at when not to disturb; a dose time the patient asked for overrides that guess. Only quiet hours:
+ * consent and frequency caps still apply.
+ */
+const PATIENT_TIMED_SUBJECTS: readonly string[] = ['medication_reminder'];
+
+/** Whether quiet hours hold a message back: not for urgent care, the in-app inbox, or a time the patient chose. */
+export function quietHoursApply(m: { urgent: boolean; channel: Channel; subject_type: string | null }): boolean {
+  if (m.urgent || m.channel === 'in_app') return false;
+  return !(m.subject_type !== null && PATIENT_TIMED_SUBJECTS.includes(m.subject_type));
+}
+
 /** Whether one more message of `purpose` would break the clinic's frequency cap for the patient. */
 export async function overFrequencyCap(scope: TenantScope, patientId: string, purpose: Purpose, settings: MessagingSettings, now: Date): Promise<boolean> {
   const cap = settings.frequency_caps[purpose] ?? DEFAULT_CAPS[purpose];

@@ -151,7 +151,7 @@ function SettingsForm({ settings, onSaved }: { settings: MessagingSettings; onSa
         <Divider />
         <Title order={2} fz="md">Quiet hours</Title>
         <Text fz="sm" c="dimmed">
-          Nothing but urgent messages goes out between these times in each patient’s own time zone; what falls due then waits until the end. The same time twice means no quiet hours.
+          Nothing goes out between these times in each patient’s own time zone but urgent care messages and medication reminders at the dose times set for them; what else falls due then waits until the end. The same time twice means no quiet hours.
         </Text>
         <Group gap="sm">
           <TextInput type="time" label="From" w={140} {...text('quietHoursStart')} />
