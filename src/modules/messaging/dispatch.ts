@@ -92,6 +92,33 @@ async function retriesOf(scope: TenantScope, messageId: string): Promise<number>
   return row.rows[0]?.n ?? 0;
 }
 
+/** Attempt outcomes that end a generation of a message: it went, or it ended failed or not sent. */
+const CONCLUDED: ReadonlyArray<Selectable<DB['message_attempt']>['outcome']> = ['sent', 'delivered', 'sandboxed', 'failed', 'not_sent'];
+
+/**
+ * Each message's generation: how many times its sending concluded before (a staff retry is the
+ * only way a concluded message is sent again). Claims of one generation, a re-claim after a worker
+ * died included, see the same number (a crashed transaction records no attempt), so they carry the
+ * same idempotency key; a retry carries a new one, so a provider that deduplicates neither replays
+ * its earlier refusal nor drops the retry as a repeat. A message stopped with no concluded attempt
+ * (never handed to a provider, or only answered with a transient error) keeps its key.
+ */
+async function generationsOf(scope: TenantScope, messageIds: string[]): Promise<Map<string, number>> {
+  if (!messageIds.length) return new Map();
+  const rows = await scope.tx
+    .selectFrom('message_attempt')
+    .select(['message_id', sql<number>`count(*)::int`.as('n')])
+    .where('message_id', 'in', messageIds)
+    .where('outcome', 'in', CONCLUDED)
+    .groupBy('message_id')
+    .execute();
+  return new Map(rows.map((r) => [r.message_id, r.n]));
+}
+
+/** The key a provider may deduplicate by: the first generation keeps the plain form older sends used. */
+export const idempotencyKeyOf = (tenantId: string, messageId: string, generation: number) =>
+  generation === 0 ? `${tenantId}:${messageId}` : `${tenantId}:${messageId}:retry-${generation}`;
+
 type Verdict = { action: 'send'; address: string } | { action: 'not_sent'; reason: string } | { action: 'defer'; until: Date } | { action: 'requeue' };
 
 /** What one message of a batch came to, written back with the others in one statement each. */
@@ -281,7 +308,10 @@ export async function deliverBatch(deps: DispatchDeps, claims: Claim[]): Promise
       }
       if (toSend.length) {
         const tenant = await scope.tx.selectFrom('tenant').select(['name', 'slug', 'time_zone']).where('id', '=', scope.tenantId).executeTakeFirstOrThrow();
-        const sent = await inParallel(toSend, deps.sendConcurrency ?? 16, ({ m, address }) => send(deps, scope, { m, address, settings, facts, tenant, linkKey, startedAt }));
+        const generations = await generationsOf(scope, toSend.map(({ m }) => m.id));
+        const sent = await inParallel(toSend, deps.sendConcurrency ?? 16, ({ m, address }) =>
+          send(deps, scope, { m, address, settings, facts, tenant, linkKey, startedAt, idempotencyKey: idempotencyKeyOf(scope.tenantId, m.id, generations.get(m.id) ?? 0) }),
+        );
         results.push(...sent);
       }
       await record(scope, results, startedAt, deps.clock());
@@ -310,6 +340,7 @@ type SendContext = {
   tenant: { name: string; slug: string; time_zone: string };
   linkKey: Buffer;
   startedAt: Date;
+  idempotencyKey: string;
 };
 
 /** Renders one message and hands it to its provider; what came of it, to be written with the batch. */
@@ -336,7 +367,7 @@ async function send(deps: DispatchDeps, scope: TenantScope, c: SendContext): Pro
       subject: rendered.subject,
       text: rendered.text,
       html: rendered.html,
-      idempotencyKey: `${scope.tenantId}:${m.id}`,
+      idempotencyKey: c.idempotencyKey,
       headers: rendered.headers,
       statusCallbackUrl: m.channel === 'sms' && settings.sms_provider !== 'none' ? `${deps.baseUrl}/api/webhooks/sms/${settings.sms_provider}/${tenant.slug}/status` : null,
     });
@@ -507,7 +538,10 @@ export async function applyDeliveryReport(
   return true;
 }
 
-/** Staff retry a failed (or not sent) message: a fresh start with the same idempotency key. */
+/**
+ * Staff retry a failed (or not sent) message: a fresh start, due now. Its provider idempotency key
+ * changes with it (see `generationsOf`): the retry is a new request, not a repeat of the refused one.
+ */
 export async function retryMessage(scope: TenantScope, id: string, now: Date): Promise<void> {
   const updated = await scope.tx
     .updateTable('message')

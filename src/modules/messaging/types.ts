@@ -51,7 +51,10 @@ export type OutgoingMessage = {
   subject: string | null;
   text: string;
   html: string | null;
-  /** Unique per message for ever: a retry of the same message carries the same key. */
+  /**
+   * Unique per message and generation: a message claimed again after a worker died carries the
+   * same key (so the provider drops the repeat); a staff retry starts a new generation, a new key.
+   */
   idempotencyKey: string;
   /** Extra headers for email (List-Unsubscribe, List-Unsubscribe-Post ...). */
   headers?: Record<string, string>;
