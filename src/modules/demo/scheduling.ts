@@ -28,11 +28,26 @@ const SERVICE_SETTINGS: Record<string, Updateable<ServiceTable>> = {
   'Follow-up visit': { ...PUBLIC, ...USD(95), eligibility: 'established', buffer_after_minutes: 5, max_future_bookings: 3 },
   'Annual physical': { ...PUBLIC, ...USD(150), eligibility: 'established', buffer_before_minutes: 5, max_future_bookings: 1 },
   'Well-child visit': { ...PUBLIC, buffer_after_minutes: 5, max_future_bookings: 2 },
-  'Childhood vaccination': { public_booking: false, slot_interval_minutes: 15, max_advance_days: 90 },
+  'Childhood vaccination': {
+    public_booking: false, slot_interval_minutes: 15, max_advance_days: 90,
+    care_instructions:
+      'A sore arm, some redness where the needle went in or a slightly raised temperature for a day or two is common and passes by itself. ' +
+      'Plenty of fluids and rest help. Call us if your child seems very unwell or the redness spreads.',
+  },
   'Cardiology check-in': { public_booking: false, eligibility: 'established', buffer_after_minutes: 10, max_advance_days: 90 },
-  'Dental cleaning': { ...PUBLIC, ...USD(120), requires_room: true, buffer_after_minutes: 10, max_future_bookings: 2 },
+  'Dental cleaning': {
+    ...PUBLIC, ...USD(120), requires_room: true, buffer_after_minutes: 10, max_future_bookings: 2,
+    care_instructions:
+      'After your dental cleaning: avoid hot drinks and very cold food for an hour. Your gums may feel tender or bleed a little when you brush ' +
+      'for a day or two; keep brushing gently twice a day and floss once a day.',
+  },
   'Dental check-up': { ...PUBLIC, ...USD(85), requires_room: true, buffer_after_minutes: 5, max_future_bookings: 2 },
-  'Eye exam': { ...PUBLIC, ...USD(95), requires_room: true, buffer_before_minutes: 5 },
+  'Eye exam': {
+    ...PUBLIC, ...USD(95), requires_room: true, buffer_before_minutes: 5,
+    care_instructions:
+      'If your pupils were dilated, your eyes will be sensitive to light and your near vision blurry for four to six hours: ' +
+      'wear sunglasses outdoors and do not drive until your vision is back to normal.',
+  },
 };
 
 const TELEHEALTH = {

@@ -73,7 +73,9 @@ export const DEFAULT_TEMPLATES: TemplateSeed[] = [
     language: 'en',
     purpose: 'care',
     subject: 'Thank you for visiting {{clinic.name}}',
-    body: 'Hi {{patient.firstName}},\n\nThank you for coming in yesterday for your {{appointment.service}} with {{appointment.practitioner}}.\n\nCare after your visit: follow the advice you were given at the clinic, and call us on {{clinic.phone}} if anything worries you. In an emergency, call your local emergency number.\n\nHow did we do? It takes a minute: {{links.survey}}\n\n{{clinic.name}}',
+    // The care instructions are the visit's, else its service's, else a general line (render.ts).
+    // Migration 0012 gives clinics still holding the earlier shipped text this one.
+    body: 'Hi {{patient.firstName}},\n\nThank you for coming in yesterday for your {{appointment.service}} with {{appointment.practitioner}}.\n\nCare after your visit:\n{{appointment.careInstructions}}\n\nIf anything worries you, call us on {{clinic.phone}}. In an emergency, call your local emergency number.\n\nHow did we do? It takes a minute: {{links.survey}}\n\n{{clinic.name}}',
   },
   {
     key: 'noshow.rebook',
@@ -187,7 +189,7 @@ export const DEFAULT_JOURNEYS: JourneySeed[] = [
   {
     key: 'default.followup',
     name: 'Follow-up the day after a visit',
-    description: 'Care advice and a one-minute survey the day after a completed visit.',
+    description: "The visit's care instructions (else the service's) and a one-minute survey, the day after a completed visit.",
     trigger: { type: 'appointment.completed' },
     steps: [{ type: 'wait', days: 1 }, send('email', 'visit.followup')],
   },

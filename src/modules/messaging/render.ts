@@ -30,6 +30,22 @@ type MessageRow = Selectable<MessageTable>;
 
 const DAY_MS = 86_400_000;
 
+/**
+ * What `{{appointment.careInstructions}}` says when neither the visit nor its service has care
+ * instructions (templates have no conditionals, so the variable carries its own fallback), in the
+ * template's language where Rapport has one.
+ */
+export const CARE_INSTRUCTIONS_FALLBACK: Readonly<Record<string, string>> = Object.freeze({
+  en: 'Follow the advice you were given at the clinic.',
+  es: 'Siga las indicaciones que le dieron en la clínica.',
+});
+
+/** The visit's own care instructions, else its service's, else the fallback line. */
+export function careInstructionsFor(visit: { care_instructions: string | null; service_care_instructions: string | null }, locale: string): string {
+  const fallback = CARE_INSTRUCTIONS_FALLBACK[locale.split('-')[0]!] ?? CARE_INSTRUCTIONS_FALLBACK.en!;
+  return visit.care_instructions ?? visit.service_care_instructions ?? fallback;
+}
+
 export async function renderMessage(scope: TenantScope, message: MessageRow, context: RenderContext): Promise<Rendered | { missing: 'template_missing' }> {
   const facts = context.facts ?? new MessageFacts(scope);
   let template: Awaited<ReturnType<typeof templateFor>>;
@@ -136,6 +152,7 @@ async function appointmentValues(scope: TenantScope, id: string, patientZone: st
   values['appointment.timeZone'] = patientZone;
   values['appointment.service'] = a.service_name;
   values['appointment.practitioner'] = practitioner;
+  values['appointment.careInstructions'] = careInstructionsFor(a, locale);
   values['appointment.location'] = a.location_name;
   values['appointment.address'] = address;
   values['practitioner.name'] = practitioner;

@@ -29,8 +29,8 @@ const reminder = 'Hi {{ patient.firstName }}, your appointment with {{appointmen
 describe('catalog', () => {
   test('holds exactly the agreed variables, each with a label, an example and a context', () => {
     const names = Object.keys(TEMPLATE_VARIABLES);
-    assert.equal(names.length, 34);
-    for (const name of ['patient.firstName', 'practitioner.name', 'links.offer', 'medication.time', 'survey.question']) {
+    assert.equal(names.length, 35);
+    for (const name of ['patient.firstName', 'practitioner.name', 'appointment.careInstructions', 'links.offer', 'medication.time', 'survey.question']) {
       assert.ok(names.includes(name), name);
     }
     for (const [name, variable] of Object.entries(TEMPLATE_VARIABLES)) {

@@ -43,6 +43,11 @@ export const TEMPLATE_VARIABLES: Readonly<Record<string, TemplateVariable>> = Ob
   'appointment.location': v('appointment', 'Location name', 'Main Street'),
   'appointment.address': v('appointment', 'Location address', '12 Main Street, Springfield'),
   'appointment.timeZone': v('appointment', 'Time zone of the appointment', 'Eastern Time'),
+  'appointment.careInstructions': v(
+    'appointment',
+    "Care instructions after the visit: the visit's own, else the service's, else a general line",
+    'Avoid hot drinks for an hour, and brush gently tonight.',
+  ),
   'practitioner.name': v('appointment', 'Practitioner (same as appointment.practitioner)', 'Dr Lee'),
   'location.name': v('appointment', 'Location name', 'Main Street'),
   'location.address': v('appointment', 'Location address', '12 Main Street, Springfield'),
@@ -232,6 +237,15 @@ const CLINICAL_PATTERNS = [
 ];
 const NOT_CONFIDENTIAL = 'SMS and email are not confidential; keep clinical detail to the portal or a phone call.';
 const CLINICAL_VARIABLES = { 'medication.name': 'names the medication', 'medication.instructions': 'carries dosage instructions' };
+/**
+ * Variables that carry clinical detail the clinic wrote for the patient to read after a visit. By
+ * email that is what the follow-up is for (the clinician writes them knowing they go by email, and
+ * the service and visit forms say so), so no warning there; a text shows on a lock screen and is
+ * billed by the segment, so in SMS it is warned about.
+ */
+const SMS_ONLY_CLINICAL_VARIABLES = { 'appointment.careInstructions': "carries the clinic's care instructions for the visit (up to 2000 characters)" };
+const NOT_FOR_SMS = 'a text message is not confidential and may show on a lock screen; send care instructions by email.';
+const usesVariable = (text: string, name: string) => new RegExp(`\\{\\{\\s*${name.replace('.', '\\.')}\\s*\\}\\}`).test(text);
 
 /**
  * Warnings when a template's own text (not its variables' values) seems to carry clinical detail,
@@ -243,7 +257,7 @@ export function clinicalDetailWarnings(text: string): string[] {
   const mentions = [...new Map(found.map((m) => [m[0].toLowerCase().replace(/[\s-]+/g, ' '), m[0]])).values()];
   const warnings = mentions.map((m) => `Mentions "${m}": ${NOT_CONFIDENTIAL}`);
   for (const [name, why] of Object.entries(CLINICAL_VARIABLES)) {
-    if (new RegExp(`\\{\\{\\s*${name.replace('.', '\\.')}\\s*\\}\\}`).test(text)) warnings.push(`{{${name}}} ${why}: ${NOT_CONFIDENTIAL}`);
+    if (usesVariable(text, name)) warnings.push(`{{${name}}} ${why}: ${NOT_CONFIDENTIAL}`);
   }
   return warnings;
 }
@@ -314,6 +328,9 @@ export function validateTemplate(input: TemplateInput): { variables: string[]; w
   const warnings: string[] = [];
   if (input.channel === 'sms') warnings.push(...smsLengthWarnings(input.body));
   if (input.channel !== 'in_app') warnings.push(...clinicalDetailWarnings(`${subject}\n${input.body}`));
+  if (input.channel === 'sms') {
+    for (const [name, why] of Object.entries(SMS_ONLY_CLINICAL_VARIABLES)) if (usesVariable(input.body, name)) warnings.push(`{{${name}}} ${why}: ${NOT_FOR_SMS}`);
+  }
   return { variables: [...new Set(used.flatMap((u) => u.names))], warnings };
 }
 

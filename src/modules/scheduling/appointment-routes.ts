@@ -10,6 +10,8 @@ import { inTenant } from '../../server/http/tenant.ts';
 import { isIanaTimeZone } from '../patients/normalize.ts';
 import { appointmentHistory, getAppointment, listAppointments } from './appointments.ts';
 import { bookAppointment, bookSeries, changeAppointmentStatus, rescheduleAppointment, type StatusAction } from './booking.ts';
+import { CARE_INSTRUCTION_ROLES, setVisitCareInstructions } from './care-instructions.ts';
+import { careInstructionsText } from './directory-schema.ts';
 import { findSlots, MAX_SLOT_RANGE_DAYS } from './slots.ts';
 
 const status = z.enum(['booked', 'arrived', 'fulfilled', 'cancelled', 'noshow']);
@@ -27,6 +29,7 @@ export const appointmentSchema = z.object({
   bookedVia: z.string(),
   seriesId: z.uuid().nullable(),
   notes: z.string().nullable(),
+  careInstructions: z.string().nullable(),
   patient: z.object({
     id: z.uuid(),
     givenName: z.string(),
@@ -109,6 +112,9 @@ const rescheduleBody = z.strictObject({
 });
 
 const statusBody = z.strictObject({ version: z.number().int().min(1).optional() });
+/** Completing may carry the visit's care instructions (clinicians and administrators only). */
+const completeBody = statusBody.extend({ careInstructions: careInstructionsText.optional() });
+const careInstructionsBody = z.strictObject({ careInstructions: careInstructionsText, version: z.number().int().min(1).optional() });
 const cancelBody = z.strictObject({ reason: z.string().trim().min(1, 'is required to cancel').max(500), version: z.number().int().min(1).optional() });
 
 const listQuery = z.strictObject({
@@ -158,11 +164,16 @@ export function parseStart(startsAt: string, timeZone: string | undefined, field
   return local.toJSDate();
 }
 
-const ACTIONS: Array<{ path: string; action: StatusAction; summary: string }> = [
-  { path: 'confirm', action: 'confirm', summary: 'Confirm a booked appointment' },
-  { path: 'check-in', action: 'check_in', summary: 'Check the patient in (arrived)' },
-  { path: 'no-show', action: 'noshow', summary: 'Mark a no-show (once the appointment has started)' },
-  { path: 'complete', action: 'complete', summary: 'Complete the visit (fulfilled)' },
+const ACTIONS: Array<{ path: string; action: StatusAction; summary: string; body: typeof statusBody | typeof completeBody }> = [
+  { path: 'confirm', action: 'confirm', summary: 'Confirm a booked appointment', body: statusBody },
+  { path: 'check-in', action: 'check_in', summary: 'Check the patient in (arrived)', body: statusBody },
+  { path: 'no-show', action: 'noshow', summary: 'Mark a no-show (once the appointment has started)', body: statusBody },
+  {
+    path: 'complete',
+    action: 'complete',
+    summary: "Complete the visit (fulfilled), optionally with the visit's care instructions (clinicians and administrators; 403 for other roles)",
+    body: completeBody,
+  },
 ];
 
 export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppDeps): Promise<void> {
@@ -300,12 +311,28 @@ export async function registerAppointmentRoutes(app: FastifyInstance, deps: AppD
       inTenant(db, request, (scope) => changeAppointmentStatus(scope, request.params.id, { action: 'cancel', ...request.body }, deps.clock())),
   );
 
-  for (const { path, action, summary } of ACTIONS) {
+  r.put(
+    '/api/appointments/:id/care-instructions',
+    {
+      config: { access: { roles: CARE_INSTRUCTION_ROLES } },
+      schema: {
+        tags,
+        summary:
+          "Set the visit's own care instructions (an arrived or completed visit; null or blank clears them): the follow-up email sends them instead of the service's. 409 invalid_status for other visits, 409 stale on an old version",
+        params: idParams,
+        body: careInstructionsBody,
+        response: { 200: appointmentSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => inTenant(db, request, (scope) => setVisitCareInstructions(scope, request.params.id, request.body, deps.clock())),
+  );
+
+  for (const { path, action, summary, body } of ACTIONS) {
     r.post(
       `/api/appointments/:id/${path}`,
       {
         config: access,
-        schema: { tags, summary, params: idParams, body: statusBody.nullish(), response: { 200: appointmentSchema, ...errorResponses(400, 401, 403, 404, 409) } },
+        schema: { tags, summary, params: idParams, body: body.nullish(), response: { 200: appointmentSchema, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request) =>
         inTenant(db, request, (scope) => changeAppointmentStatus(scope, request.params.id, { action, ...(request.body ?? {}) }, deps.clock())),

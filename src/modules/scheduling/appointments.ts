@@ -18,6 +18,8 @@ export type AppointmentView = {
   bookedVia: BookedVia;
   seriesId: string | null;
   notes: string | null;
+  /** The clinician's care instructions for this visit (the follow-up falls back to the service's). */
+  careInstructions: string | null;
   patient: { id: string; givenName: string; familyName: string; preferredName: string | null; birthDate: string | null; phone: string | null };
   practitioner: { id: string; name: string };
   location: { id: string; name: string; timeZone: string };
@@ -49,11 +51,11 @@ export function appointmentQuery(scope: TenantScope) {
     .leftJoin('room as r', 'r.id', 'a.room_id')
     .select([
       'a.id', 'a.status', 'a.starts_at', 'a.ends_at', 'a.time_zone', 'a.version', 'a.confirmed_at', 'a.cancelled_at',
-      'a.cancel_reason', 'a.booked_via', 'a.series_id', 'a.notes', 'a.patient_id',
+      'a.cancel_reason', 'a.booked_via', 'a.series_id', 'a.notes', 'a.care_instructions', 'a.patient_id',
       'p.given_name', 'p.family_name', 'p.preferred_name', 'p.birth_date', 'p.phone',
       'a.practitioner_id', 'pr.prefix', 'pr.given_name as practitioner_given', 'pr.family_name as practitioner_family',
       'a.location_id', 'l.name as location_name', 'l.time_zone as location_zone',
-      'a.service_id', 's.name as service_name', 's.duration_minutes', 's.mode',
+      'a.service_id', 's.name as service_name', 's.duration_minutes', 's.mode', 's.care_instructions as service_care_instructions',
       'a.room_id', 'r.name as room_name',
     ]);
 }
@@ -77,6 +79,7 @@ export function presentAppointment(r: Row): AppointmentView {
     bookedVia: r.booked_via,
     seriesId: r.series_id,
     notes: r.notes,
+    careInstructions: r.care_instructions,
     patient: {
       id: r.patient_id,
       givenName: r.given_name,

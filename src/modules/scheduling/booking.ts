@@ -7,6 +7,7 @@ import { isUuid } from '../../shared/ids.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { overlapsBusy } from './availability.ts';
 import { getAppointment, practitionerName, type AppointmentView } from './appointments.ts';
+import { recordCareInstructionsChange, requireCareInstructionAuthor } from './care-instructions.ts';
 import { occurrences } from './recurrence.ts';
 import { bookingHorizon, loadSchedule, localDate, requireService, type Schedule, type Service } from './slots.ts';
 
@@ -563,13 +564,14 @@ type StoredAppointment = {
   ends_at: Date;
   status: AppointmentStatus;
   version: number;
+  care_instructions: string | null;
 };
 
 async function lockAppointment(scope: TenantScope, id: string): Promise<StoredAppointment> {
   const row = isUuid(id)
     ? await scope.tx
         .selectFrom('appointment')
-        .select(['id', 'patient_id', 'practitioner_id', 'location_id', 'service_id', 'room_id', 'starts_at', 'ends_at', 'status', 'version'])
+        .select(['id', 'patient_id', 'practitioner_id', 'location_id', 'service_id', 'room_id', 'starts_at', 'ends_at', 'status', 'version', 'care_instructions'])
         .where('id', '=', id)
         .forUpdate()
         .executeTakeFirst()
@@ -693,7 +695,14 @@ const TRANSITIONS: Record<StatusAction, { from: AppointmentStatus[]; to: Appoint
   cancel: { from: ['booked', 'arrived'], to: 'cancelled', event: 'cancelled', verb: 'cancelled' },
 };
 
-export type StatusRequest = { action: StatusAction; reason?: string | null | undefined; version?: number | undefined; via?: BookedVia | undefined };
+export type StatusRequest = {
+  action: StatusAction;
+  reason?: string | null | undefined;
+  version?: number | undefined;
+  via?: BookedVia | undefined;
+  /** With `complete` only: the visit's care instructions, written with the completion (null or blank clears them). */
+  careInstructions?: string | null | undefined;
+};
 
 /** Confirm, check in, no-show, complete or cancel, each allowed only from the statuses that make sense. */
 export async function changeAppointmentStatus(scope: TenantScope, id: string, request: StatusRequest, now: Date): Promise<AppointmentView> {
@@ -713,6 +722,12 @@ export async function changeAppointmentStatus(scope: TenantScope, id: string, re
   if (request.action === 'confirm' && row.ends_at <= now) {
     throw new AppError(409, 'invalid_transition', 'The appointment is over; it cannot be confirmed.');
   }
+  const writesCare = request.careInstructions !== undefined;
+  if (writesCare && request.action !== 'complete') {
+    throw new AppError(400, 'validation_failed', 'Invalid request: careInstructions can only be given when completing a visit', [{ path: 'careInstructions', message: 'can only be given when completing a visit' }]);
+  }
+  if (writesCare) requireCareInstructionAuthor(scope);
+  const careInstructions = writesCare ? request.careInstructions?.trim() || null : row.care_instructions;
   await scope.tx
     .updateTable('appointment')
     .set({
@@ -721,6 +736,7 @@ export async function changeAppointmentStatus(scope: TenantScope, id: string, re
       updated_at: now,
       ...(request.action === 'confirm' ? { confirmed_at: now } : {}),
       ...(request.action === 'cancel' ? { cancelled_at: now, cancel_reason: reason } : {}),
+      ...(writesCare ? { care_instructions: careInstructions } : {}),
     })
     .where('id', '=', row.id)
     .execute();
@@ -738,6 +754,7 @@ export async function changeAppointmentStatus(scope: TenantScope, id: string, re
     summary: `${view.service.name} with ${view.practitioner.name} on ${formatLocal(row.starts_at, view.location.timeZone)} ${rule.verb}${reason ? `: ${reason}` : ''}`,
     detail: { service: view.service.name, practitioner: view.practitioner.name, location: view.location.name, timeZone: view.location.timeZone },
   });
+  await recordCareInstructionsChange(scope, { id: row.id, patientId: row.patient_id, previous: row.care_instructions, next: careInstructions }, now);
   if (request.action === 'cancel') await slotFreed(scope, row, now);
   return view;
 }

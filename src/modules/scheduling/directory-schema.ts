@@ -9,6 +9,25 @@ const id = (what: string) => z.uuid({ message: `must be ${what} id` });
 const name = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
+/** Line breaks and tabs are text; other control characters (NUL above all, which PostgreSQL cannot store) are not. */
+const hasControlCharacter = (s: string) =>
+  [...s].some((c) => {
+    const code = c.charCodeAt(0);
+    return code === 127 || (code < 32 && c !== '\n' && c !== '\r' && c !== '\t');
+  });
+
+export const CARE_INSTRUCTIONS_MAX = 2000;
+/**
+ * Care instructions as written for patients (a service's, or one visit's): plain text with line
+ * breaks, at most 2000 characters; blank clears them.
+ */
+export const careInstructionsText = z
+  .string({ message: 'must be text or null' })
+  .trim()
+  .max(CARE_INSTRUCTIONS_MAX, `must be at most ${CARE_INSTRUCTIONS_MAX} characters`)
+  .refine((s) => !hasControlCharacter(s), 'must not contain control characters')
+  .nullable();
+
 export const idParams = z.object({ id: z.string().max(100) });
 
 // Locations
@@ -109,6 +128,8 @@ export const service = z.object({
   id: z.uuid(),
   name: z.string(),
   description: z.string().nullable(),
+  /** Sent in the follow-up email after a visit, unless the visit has its own. */
+  careInstructions: z.string().nullable(),
   departmentId: z.uuid().nullable(),
   durationMinutes: z.number().int(),
   bufferBeforeMinutes: z.number().int(),
@@ -133,6 +154,7 @@ const minutes = (min: number, max: number) => z.number().int('must be a whole nu
 const serviceFields = {
   name: name(200),
   description: optionalText(2000),
+  careInstructions: careInstructionsText.optional(),
   departmentId: id('a department').nullable().optional(),
   durationMinutes: minutes(5, 720),
   bufferBeforeMinutes: minutes(0, 240).optional(),

@@ -9,7 +9,7 @@ import { blankToNull, missingRows } from './directory.ts';
 /** Services: what can be booked, for how long, by whom, where, and under which booking rules. */
 
 const serviceColumns = [
-  'id', 'name', 'description', 'department_id', 'duration_minutes', 'buffer_before_minutes', 'buffer_after_minutes',
+  'id', 'name', 'description', 'care_instructions', 'department_id', 'duration_minutes', 'buffer_before_minutes', 'buffer_after_minutes',
   'slot_interval_minutes', 'mode', 'eligibility', 'price_cents', 'currency', 'requires_room', 'min_notice_minutes',
   'max_advance_days', 'max_future_bookings', 'public_booking', 'active',
 ] as const;
@@ -27,6 +27,7 @@ export async function listServices(scope: TenantScope, query: { active?: boolean
     id: s.id,
     name: s.name,
     description: s.description,
+    careInstructions: s.care_instructions,
     departmentId: s.department_id,
     durationMinutes: s.duration_minutes,
     bufferBeforeMinutes: s.buffer_before_minutes,
@@ -65,6 +66,7 @@ function serviceValues(input: ServiceChange): Updateable<ServiceTable> {
   const values: Updateable<ServiceTable> = {
     name: input.name,
     description: blankToNull(input.description),
+    care_instructions: blankToNull(input.careInstructions),
     department_id: input.departmentId,
     duration_minutes: input.durationMinutes,
     buffer_before_minutes: input.bufferBeforeMinutes,

@@ -89,6 +89,8 @@ export interface ServiceTable {
   max_advance_days: number | null;
   max_future_bookings: number | null;
   public_booking: Generated<boolean>;
+  /** Sent in the follow-up after a visit, unless the visit has its own. */
+  care_instructions: string | null;
 }
 
 export type ServiceMode = 'in_person' | 'video';
@@ -395,6 +397,8 @@ export interface AppointmentTable {
   booked_via: Generated<BookedVia>;
   series_id: string | null;
   notes: string | null;
+  /** The clinician's care instructions for this visit; they win over the service's. */
+  care_instructions: string | null;
 }
 
 export type BookedVia = 'staff' | 'api' | 'public' | 'waitlist' | 'seed' | 'import' | 'hl7' | 'fhir';

@@ -10,6 +10,7 @@ import * as m0008 from './0008_interop.ts';
 import * as m0009 from './0009_fhir.ts';
 import * as m0010 from './0010_hl7.ts';
 import * as m0011 from './0011_webhooks.ts';
+import * as m0012 from './0012_care_instructions.ts';
 
 /** Every migration, in order. Append new ones; never edit one that has landed. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009_fhir': m0009,
   '0010_hl7': m0010,
   '0011_webhooks': m0011,
+  '0012_care_instructions': m0012,
 };
