@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { api, browserSkip, newPage, signInAsAdmin, withServerAndBrowser } from '../helpers/browser.ts';
 import type { RunningServer } from '../helpers/server.ts';
 
-type Service = { id: string; name: string; bufferAfterMinutes: number };
+type Service = { id: string; name: string; bufferAfterMinutes: number; careInstructions: string | null };
 type Practitioner = { id: string; name: string };
 type Availability = { rules: Array<{ weekday: number; startTime: string; endTime: string }> };
 
@@ -16,7 +16,7 @@ describe('clinic setup in Chromium', { skip: browserSkip }, () => {
     browser = b;
   });
 
-  test('an admin changes a service\'s buffer and a practitioner\'s weekly hours', async () => {
+  test('an admin changes a service\'s buffer and care instructions, and a practitioner\'s weekly hours', async () => {
     const { page, errors } = await newPage(browser);
     await signInAsAdmin(page, server);
     await page.getByRole('link', { name: 'Clinic setup' }).click();
@@ -27,10 +27,13 @@ describe('clinic setup in Chromium', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Edit New patient consultation' }).click();
     const drawer = page.getByRole('dialog');
     await drawer.getByLabel('Buffer after').fill('15');
+    await drawer.getByLabel('Care instructions after the visit').fill('Drink plenty of water today.\nCall us if anything worries you.');
     await drawer.getByRole('button', { name: 'Save service' }).click();
     await page.getByText('Saved “New patient consultation”.').waitFor();
     const services = (await api<{ items: Service[] }>(page, server, 'GET', '/api/scheduling/services')).items;
-    assert.equal(services.find((s) => s.name === 'New patient consultation')?.bufferAfterMinutes, 15);
+    const consultation = services.find((s) => s.name === 'New patient consultation');
+    assert.equal(consultation?.bufferAfterMinutes, 15);
+    assert.equal(consultation?.careInstructions, 'Drink plenty of water today.\nCall us if anything worries you.');
 
     await page.getByRole('tab', { name: 'Practitioners' }).click();
     const practitioner = (await api<{ items: Practitioner[] }>(page, server, 'GET', '/api/scheduling/practitioners')).items[0]!;

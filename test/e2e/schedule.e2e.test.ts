@@ -7,7 +7,14 @@ import type { RunningServer } from '../helpers/server.ts';
 
 type Summary = { id: string; givenName: string; familyName: string };
 type Service = { id: string; name: string; durationMinutes: number; eligibility: string; requiresRoom: boolean; mode: string; maxFutureBookings: number | null; practitionerIds: string[] };
-type Appointment = { id: string; status: string; startsAt: string; service: { id: string; name: string }; location: { id: string; timeZone: string } };
+type Appointment = {
+  id: string;
+  status: string;
+  startsAt: string;
+  careInstructions: string | null;
+  service: { id: string; name: string };
+  location: { id: string; timeZone: string };
+};
 
 describe('Staff scheduling in Chromium', { skip: browserSkip }, () => {
   let server: RunningServer;
@@ -17,7 +24,7 @@ describe('Staff scheduling in Chromium', { skip: browserSkip }, () => {
     browser = b;
   });
 
-  test('a visit booked from the patient page through the slot finder shows on the calendar and is checked in from it', async () => {
+  test('a visit booked from the patient page through the slot finder shows on the calendar, is checked in from it, and completed with care instructions', async () => {
     const { page, errors } = await newPage(browser);
     await signInAsAdmin(page, server);
     const [patient] = (await api<{ items: Summary[] }>(page, server, 'GET', '/api/patients?limit=1&lifecycle=active')).items;
@@ -85,6 +92,15 @@ describe('Staff scheduling in Chromium', { skip: browserSkip }, () => {
     assert.equal(checkedIn.status, 'arrived');
     assert.ok(checkedIn.confirmedAt, 'confirmed from the drawer');
     assert.ok(checkedIn.history.some((h) => h.toStatus === 'arrived'), 'the check-in is in the history');
+
+    // Back on the calendar, the clinician's care instructions go with the completion.
+    await page.goto(`${server.url}/schedule?location=${appointment.location.id}&date=${day}&view=day`);
+    await event.first().click();
+    await drawer.getByLabel('Care instructions for this visit').fill('Keep the dressing dry until tomorrow.');
+    await drawer.getByRole('button', { name: 'Complete', exact: true }).click();
+    await drawer.getByRole('region', { name: 'History' }).getByText('Completed', { exact: false }).first().waitFor();
+    const completed = await api<Appointment>(page, server, 'GET', `/api/appointments/${appointment.id}`);
+    assert.deepEqual([completed.status, completed.careInstructions], ['fulfilled', 'Keep the dressing dry until tomorrow.']);
     assert.deepEqual(errors, []);
   });
 });

@@ -66,6 +66,8 @@ export interface Appointment {
   bookedVia: string;
   seriesId: string | null;
   notes: string | null;
+  /** The clinician's care instructions for this visit; the follow-up email falls back to the service's. */
+  careInstructions: string | null;
   patient: {
     id: string;
     givenName: string;
@@ -177,8 +179,12 @@ export const cancelAppointment = (id: string, reason: string, version?: number):
 
 export type StatusAction = 'confirm' | 'check-in' | 'no-show' | 'complete';
 
-export const changeAppointmentStatus = (id: string, action: StatusAction, version?: number): Promise<Appointment> =>
-  apiRequest(path(id, action), { method: 'POST', body: version !== undefined ? { version } : {} });
+export const changeAppointmentStatus = (id: string, action: StatusAction, version?: number, extra: { careInstructions?: string | null } = {}): Promise<Appointment> =>
+  apiRequest(path(id, action), { method: 'POST', body: { ...(version !== undefined ? { version } : {}), ...extra } });
+
+/** Sets (or with null clears) the visit's own care instructions: an arrived or completed visit, clinicians and administrators. */
+export const setCareInstructions = (id: string, careInstructions: string | null, version?: number): Promise<Appointment> =>
+  apiRequest(path(id, 'care-instructions'), { method: 'PUT', body: { careInstructions, ...(version !== undefined ? { version } : {}) } });
 
 /** The .ics download is a plain link (the session cookie goes with it). */
 export const appointmentIcsUrl = (id: string): string => path(id, 'ics');

@@ -56,6 +56,8 @@ export interface SetupService {
   id: string;
   name: string;
   description: string | null;
+  /** Sent in the follow-up email the day after a visit, unless the visit has its own. */
+  careInstructions: string | null;
   departmentId: string | null;
   durationMinutes: number;
   bufferBeforeMinutes: number;

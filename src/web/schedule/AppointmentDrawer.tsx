@@ -8,15 +8,18 @@ import {
   cancelAppointment,
   changeAppointmentStatus,
   fetchAppointment,
+  setCareInstructions,
   type Appointment,
   type AppointmentHistoryEntry,
   type StatusAction,
 } from '../api/schedule.ts';
+import { useSession } from '../auth/AuthContext.tsx';
 import { ErrorAlert } from '../common/ErrorAlert.tsx';
 import { useApiQuery } from '../common/useApiQuery.ts';
 import { formatCalendarDate, formatFullName, formatInstant, formatPhone } from '../patients/format.ts';
 import { Link } from '../router.tsx';
 import { formatRange, formatWhen, statusLabel, zoneAbbreviation } from './format.ts';
+import { CareInstructions, canWriteCareInstructions, hasCareInstructions } from './CareInstructions.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 
 interface AppointmentDrawerProps {
@@ -67,6 +70,9 @@ function AppointmentDetails({ id, onChanged }: { id: string; onChanged: (appoint
   const [failure, setFailure] = useState<unknown>(null);
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState('');
+  // null until edited: the stored text shows.
+  const [careDraft, setCareDraft] = useState<string | null>(null);
+  const canWriteCare = canWriteCareInstructions(useSession().user.role);
 
   if (detail.status === 'loading') {
     return (
@@ -79,8 +85,10 @@ function AppointmentDetails({ id, onChanged }: { id: string; onChanged: (appoint
   if (detail.status === 'error') return <ErrorAlert title="The appointment could not be loaded" error={detail.error} onRetry={detail.reload} />;
   const appointment = detail.data;
   const zone = appointment.location.timeZone || appointment.timeZone;
+  const care = careDraft ?? appointment.careInstructions ?? '';
+  const careChanged = canWriteCare && careDraft !== null && care.trim() !== (appointment.careInstructions ?? '');
 
-  async function run(action: StatusAction | 'cancel') {
+  async function run(action: StatusAction | 'cancel' | 'care') {
     setPending(true);
     setFailure(null);
     let changed: Appointment;
@@ -88,7 +96,9 @@ function AppointmentDetails({ id, onChanged }: { id: string; onChanged: (appoint
       changed =
         action === 'cancel'
           ? await cancelAppointment(id, reason.trim(), appointment.version)
-          : await changeAppointmentStatus(id, action, appointment.version);
+          : action === 'care'
+            ? await setCareInstructions(id, care.trim() || null, appointment.version)
+            : await changeAppointmentStatus(id, action, appointment.version, action === 'complete' && careChanged ? { careInstructions: care.trim() || null } : {});
     } catch (error) {
       setFailure(error);
       // A stale version means someone else changed it meanwhile: show what it is now.
@@ -97,12 +107,11 @@ function AppointmentDetails({ id, onChanged }: { id: string; onChanged: (appoint
     } finally {
       setPending(false);
     }
-    notifications.show({
-      color: 'teal',
-      message: `${action === 'cancel' ? 'Cancelled' : ACTION_DONE[action]}: ${formatFullName(changed.patient)}, ${formatRange(changed.startsAt, changed.endsAt, zone)}`,
-    });
+    const done = action === 'cancel' ? 'Cancelled' : action === 'care' ? 'Care instructions saved' : ACTION_DONE[action];
+    notifications.show({ color: 'teal', message: `${done}: ${formatFullName(changed.patient)}, ${formatRange(changed.startsAt, changed.endsAt, zone)}` });
     setCancelling(false);
     setReason('');
+    setCareDraft(null);
     detail.refresh();
     onChanged(changed);
   }
@@ -165,6 +174,17 @@ function AppointmentDetails({ id, onChanged }: { id: string; onChanged: (appoint
             Keep it
           </Button>
         </Group>
+      )}
+      {hasCareInstructions(appointment) && (
+        <CareInstructions
+          appointment={appointment}
+          canWrite={canWriteCare}
+          draft={care}
+          onDraftChange={setCareDraft}
+          onSave={() => void run('care')}
+          pending={pending}
+          error={failure}
+        />
       )}
       {failure !== null && (
         <Text c="red" fz="sm" role="alert">

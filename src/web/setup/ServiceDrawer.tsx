@@ -12,6 +12,7 @@ type Num = number | '';
 interface Draft {
   name: string;
   description: string;
+  careInstructions: string;
   departmentId: string | null;
   durationMinutes: Num;
   bufferBeforeMinutes: Num;
@@ -38,6 +39,7 @@ function draftOf(s: SetupService | null): Draft {
   return {
     name: s?.name ?? '',
     description: s?.description ?? '',
+    careInstructions: s?.careInstructions ?? '',
     departmentId: s?.departmentId ?? null,
     durationMinutes: s?.durationMinutes ?? 30,
     bufferBeforeMinutes: s?.bufferBeforeMinutes ?? 0,
@@ -62,6 +64,7 @@ function inputOf(d: Draft): ServiceInput {
   return {
     name: d.name.trim(),
     description: d.description.trim() || null,
+    careInstructions: d.careInstructions.trim() || null,
     departmentId: d.departmentId,
     durationMinutes: d.durationMinutes === '' ? 0 : d.durationMinutes,
     bufferBeforeMinutes: d.bufferBeforeMinutes === '' ? 0 : d.bufferBeforeMinutes,
@@ -83,7 +86,7 @@ function inputOf(d: Draft): ServiceInput {
 }
 
 const CLAIMED = [
-  'name', 'description', 'departmentId', 'durationMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'slotIntervalMinutes', 'mode',
+  'name', 'description', 'careInstructions', 'departmentId', 'durationMinutes', 'bufferBeforeMinutes', 'bufferAfterMinutes', 'slotIntervalMinutes', 'mode',
   'eligibility', 'priceCents', 'currency', 'minNoticeMinutes', 'maxAdvanceDays', 'maxFutureBookings', 'practitionerIds', 'locationIds',
 ];
 
@@ -150,6 +153,17 @@ export function ServiceDrawer({ data, service, onClose, onSaved }: { data: Setup
           />
           <MultiSelect label="Locations" data={locationOptions(data)} value={draft.locationIds} onChange={set('locationIds')} error={errorAt(errors, 'locationIds')} />
           <Switch label="Needs a room" checked={draft.requiresRoom} onChange={(e) => set('requiresRoom')(e.currentTarget.checked)} />
+          <Textarea
+            label="Care instructions after the visit"
+            description="Emailed to the patient the day after a completed visit (a clinician can write the visit's own instead). Email is not confidential: keep diagnoses and test results out."
+            placeholder="After your visit: ..."
+            autosize
+            minRows={3}
+            maxLength={2000}
+            value={draft.careInstructions}
+            onChange={(e) => set('careInstructions')(e.currentTarget.value)}
+            error={errorAt(errors, 'careInstructions')}
+          />
           <Divider label="Price" labelPosition="left" />
           <Group grow>
             <NumberInput label="Price" placeholder="No price" min={0} decimalScale={2} value={draft.price} onChange={num('price')} error={errorAt(errors, 'priceCents')} />
