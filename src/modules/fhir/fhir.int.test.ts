@@ -40,6 +40,18 @@ for (const engine of engines()) {
       assert.deepEqual(patient.operation?.map((o) => o.name), ['everything']);
       const slot = cs.rest![0]!.resource!.find((r) => r.type === 'Slot')!;
       assert.deepEqual(slot.interaction!.map((i) => i.code), ['search-type']);
+      // The directory Rapport keeps is writable: create, versioned update, conditional create by identifier or name.
+      for (const type of ['Practitioner', 'Organization', 'Location', 'HealthcareService']) {
+        const r = cs.rest![0]!.resource!.find((x) => x.type === type)!;
+        assert.deepEqual(r.interaction!.map((i) => i.code), ['read', 'search-type', 'create', 'update'], type);
+        assert.equal(r.versioning, 'versioned-update', type);
+        assert.equal(r.conditionalCreate, true, type);
+        assert.ok(r.searchParam!.some((p) => p.name === 'identifier'), type);
+      }
+      for (const type of ['Appointment', 'Task']) assert.equal(cs.rest![0]!.resource!.find((x) => x.type === type)!.conditionalCreate, true, type);
+      const consent = cs.rest![0]!.resource!.find((r) => r.type === 'Consent')!;
+      assert.deepEqual(consent.interaction!.map((i) => i.code), ['read', 'search-type', 'create']);
+      assert.equal(consent.conditionalCreate, false);
     });
 
     test('no credentials is 401, a revoked or wrong token is 401, marketing is 403, all as OperationOutcome', async () => {
@@ -132,7 +144,8 @@ for (const engine of engines()) {
       const del = await t.call<OperationOutcome>('DELETE', '/fhir/R4/Patient/00000000-0000-4000-8000-000000000000');
       assert.equal(del.status, 405);
       assert.equal(del.body.issue[0]!.code, 'not-supported');
-      assert.equal((await t.call('POST', '/fhir/R4/Practitioner', { body: { resourceType: 'Practitioner' } })).status, 405);
+      assert.equal((await t.call('POST', '/fhir/R4/Communication', { body: { resourceType: 'Communication', status: 'completed' } })).status, 405);
+      assert.equal((await t.call('PUT', '/fhir/R4/Consent/00000000-0000-4000-8000-000000000000', { body: { resourceType: 'Consent' } })).status, 405);
       assert.equal((await t.call('GET', '/fhir/R4/Patient/x/_history')).status, 404);
     });
 

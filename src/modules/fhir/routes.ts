@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Resource } from '@medplum/fhirtypes';
 import type { AppDeps } from '../../server/app.ts';
 import type { TenantScope } from '../../server/db/scope.ts';
-import { PATIENT_STAFF } from '../../server/http/access.ts';
+import { forbidden } from '../../server/errors.ts';
+import { PATIENT_STAFF, requirePrincipal } from '../../server/http/access.ts';
 import { inTenant } from '../../server/http/tenant.ts';
 import { processBundle } from '../fhir-import/bundle.ts';
 import { capabilityStatement } from './capability.ts';
@@ -91,6 +92,7 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: AppDeps): P
 
       fhir.post<{ Params: TypeParams; Body: unknown }>('/:type', { config: staff, schema: hidden }, async (request, reply) => {
         const module = supporting(request.params.type, 'create');
+        authoriseWrite(request, module);
         const resource = incoming(request.body, module.type);
         const ctx = context(request);
         const condition = request.headers['if-none-exist'];
@@ -114,6 +116,7 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: AppDeps): P
 
       fhir.put<{ Params: IdParams; Body: unknown }>('/:type/:id', { config: staff, schema: hidden }, async (request, reply) => {
         const module = supporting(request.params.type, 'update');
+        authoriseWrite(request, module);
         const { id } = request.params;
         const resource = incoming(request.body, module.type);
         if (resource.id !== id) throw fhirError(400, 'invalid', `The resource's id (${resource.id ?? 'none'}) must be the id in the URL (${id}).`, [`${module.type}.id`]);
@@ -152,6 +155,13 @@ function supporting(type: string, interaction: Interaction): ResourceModule {
   if (!module) throw unknownType(type);
   if (!module.interactions.includes(interaction)) throw notSupported(type, interaction);
   return module;
+}
+
+/** A write to a type that needs a narrower role (the directory: admin) is a 403 before the body is read. */
+function authoriseWrite(request: FastifyRequest, module: ResourceModule): void {
+  if (module.writeRoles && !module.writeRoles.includes(requirePrincipal(request).role)) {
+    throw forbidden(`Creating or changing a ${module.type} needs the ${module.writeRoles.join(' or ')} role.`);
+  }
 }
 
 /** The request body as a resource of the URL's type: not an object or another type is a 400. */

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { AppDeps } from '../../server/app.ts';
+import type { StaffRole } from '../../server/db/types.ts';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { SearchParamDef, SearchRequest } from './search.ts';
 
@@ -24,9 +25,11 @@ export type ResourceModule<R extends Resource = Resource> = {
   searchParams: readonly SearchParamDef[];
   /** Parameter names `_sort` accepts (each also descending with `-`). */
   sorts: readonly string[];
-  /** meta.versionId comes from a version column, and update honours If-Match. */
+  /** Resources carry meta.versionId (a version column, or a digest for directory rows without one), and update honours If-Match. */
   versioned: boolean;
   conditionalCreate?: boolean;
+  /** Roles that may create and update, when fewer than every role the API serves (the directory: admin). */
+  writeRoles?: readonly StaffRole[];
   read(scope: TenantScope, id: string, ctx: FhirContext): Promise<R | undefined>;
   /** Up to `count + 1` matches from `offset`, so the caller knows whether there is a next page. */
   search(scope: TenantScope, request: SearchRequest, ctx: FhirContext): Promise<R[]>;

@@ -7,14 +7,15 @@ import { invalidResource } from './outcome.ts';
  * Validation of incoming resources against the R4 StructureDefinitions, with Medplum's validator.
  * The definitions are indexed once per process, on the first write: every data type, and only the
  * resource types this server accepts in a write, through the REST API (Patient, Appointment,
- * Consent, Task) or through a transaction/batch Bundle (the types the FHIR import maps). Measured
- * on the development machine: about 270 ms and 85 MB transient (parsing profiles-resources.json),
+ * Consent, Task, and the directory: Practitioner, Organization, Location, HealthcareService) or
+ * through a transaction/batch Bundle (the types the FHIR import maps). Measured on the development
+ * machine: about 270 ms and 85 MB transient (parsing profiles-resources.json),
  * against 550 ms and 180 MB for every resource. Loading at start-up would put that on every start
  * and every test app that never receives a FHIR write, so it is deferred to the first one. A
  * contained resource may be of any type (Synthea's ExplanationOfBenefit holds a ServiceRequest and a
  * Coverage): the first one of a type not indexed loads the remaining definitions, once.
  */
-const API_WRITES = ['Patient', 'Appointment', 'Consent', 'Task'];
+const API_WRITES = ['Patient', 'Appointment', 'Consent', 'Task', 'Practitioner', 'Organization', 'Location', 'HealthcareService'];
 const IMPORTED = ['Encounter', 'Immunization', 'Condition', 'MedicationRequest', 'CarePlan', 'Claim', 'ExplanationOfBenefit', 'Organization', 'Practitioner'];
 const INDEXED: ReadonlySet<string> = new Set([...API_WRITES, ...IMPORTED, 'Resource', 'DomainResource']);
 let indexed = false;

@@ -179,7 +179,7 @@ export const appointmentModule: ResourceModule<Appointment> = {
   ],
   sorts: ['date', '_lastUpdated'],
   versioned: true,
-  conditionalCreate: false,
+  conditionalCreate: true,
   read: (scope, id) => readAppointment(scope, id),
   async search(scope, request) {
     return (await searchAppointments(scope, request)).map(appointmentToFhir);

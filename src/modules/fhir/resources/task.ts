@@ -142,7 +142,7 @@ export const taskModule: ResourceModule<Task> = {
   ],
   sorts: ['_lastUpdated'],
   versioned: true,
-  conditionalCreate: false,
+  conditionalCreate: true,
   read: (scope, id) => readTask(scope, id),
   async search(scope, request) {
     return (await search(scope, request)).map(taskToFhir);
