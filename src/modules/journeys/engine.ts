@@ -248,6 +248,12 @@ async function walk(scope: TenantScope, run: Run, now: Date): Promise<'done' | '
     if (!appointment || appointment.status !== 'booked') return cancel(appointment?.status === 'cancelled' ? 'appointment_cancelled' : 'appointment_changed');
     if (appointment.starts_at <= now) return cancel('appointment_past');
   }
+  if (run.subject_type === 'appointment' && run.subject_id && run.trigger_type === 'appointment.after') {
+    // A time after a visit is about a visit that took place: a missed one has its own journey.
+    const appointment = await scope.tx.selectFrom('appointment').select('status').where('id', '=', run.subject_id).executeTakeFirst();
+    if (!appointment || appointment.status === 'cancelled') return cancel('appointment_cancelled');
+    if (appointment.status === 'noshow') return cancel('appointment_noshow');
+  }
   if (run.subject_type === 'medication_reminder' && run.subject_id) {
     const reminder = await scope.tx.selectFrom('medication_reminder').select(['active', 'end_date']).where('id', '=', run.subject_id).executeTakeFirst();
     const zone = await zoneOf(scope, run);

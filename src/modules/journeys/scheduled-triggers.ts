@@ -137,7 +137,10 @@ async function datesReached(scope: TenantScope, trigger: Extract<Trigger, { type
     return hits;
   }
   if (trigger.field === 'patient.birthDate') {
-    const monthDays = sourceDates.map((d) => d.slice(5));
+    // In a year without 29 February, a birthday on that day is kept on the 28th.
+    const leapDayOn = (date: string) => date.slice(5) === '02-28' && !DateTime.fromISO(date).isInLeapYear;
+    const sameDay = (date: string, birthDate: string) => date.slice(5) === birthDate.slice(5) || (birthDate.slice(5) === '02-29' && leapDayOn(date));
+    const monthDays = sourceDates.flatMap((d) => (leapDayOn(d) ? [d.slice(5), '02-29'] : [d.slice(5)]));
     const rows = await scope.tx
       .selectFrom('patient')
       .select(['id', 'birth_date', 'time_zone'])
@@ -146,7 +149,7 @@ async function datesReached(scope: TenantScope, trigger: Extract<Trigger, { type
       .where(sql<string>`to_char(birth_date, 'MM-DD')`, 'in', monthDays)
       .execute();
     for (const r of rows) {
-      const source = sourceDates.find((d) => d.slice(5) === r.birth_date!.slice(5))!;
+      const source = sourceDates.find((d) => sameDay(d, r.birth_date!))!;
       const instant = at(source, r.time_zone ?? tenant.time_zone);
       if (keep(instant)) hits.push({ patientId: r.id, subject: { type: 'patient', id: r.id }, occurrence: `${r.id}@${source}`, at: instant });
     }

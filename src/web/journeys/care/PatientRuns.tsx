@@ -23,6 +23,7 @@ const REASONS: Record<string, string> = {
   appointment_cancelled: 'the appointment was cancelled',
   appointment_changed: 'the appointment moved',
   appointment_past: 'the appointment had started',
+  appointment_noshow: 'the patient did not come to the appointment',
   invoice_settled: 'the invoice was settled',
   medication_stopped: 'the medication reminder was stopped',
   medication_changed: 'the dose times changed',
