@@ -41,8 +41,9 @@ export type ProcessBundleOptions = {
  * - `transaction`: all or nothing. When any entry cannot be imported, everything the bundle wrote
  *   is rolled back (to a savepoint: the caller's transaction stays usable) and a FhirError is
  *   thrown: status 400 for a bundle that cannot be read, 422 for entries that are invalid or cannot
- *   be imported, the API's own status (409 for a booking clash, 412 for a stale ifMatch ...) for an
- *   entry written through the API, with an OperationOutcome naming each bad entry (`Bundle.entry[i]`).
+ *   be imported (issue code `not-found` for a reference to nothing this clinic holds), the API's own
+ *   status (409 for a booking clash, 412 for a stale ifMatch ...) for an entry written through the
+ *   API, with an OperationOutcome naming each bad entry (`Bundle.entry[i]`).
  * - `batch`: each entry on its own; returns a `batch-response` whose entries carry their status
  *   (201, 200, 4xx) and, for a failed entry, an OperationOutcome. Never throws for an entry.
  *
@@ -87,11 +88,16 @@ export async function processBundle(scope: TenantScope, bundle: unknown, options
   const byIndex = new Map(results.map((r) => [r.entry.index, r]));
   if (transaction) {
     const failed = results.filter((r) => r.outcome === 'failed' && !r.reason?.startsWith(NOT_STORED_PREFIX));
+    // 422, not 404 or 400: the Bundle was read and the endpoint exists, but an entry breaks a rule of
+    // this server (FHIR http.html: 422 for "server business rules"; referential integrity is one).
+    // A reference that resolves nowhere carries issue code `not-found` ("the reference provided was
+    // not found", the code FHIR has for a 404 further inside the request). Another clinic's id gets
+    // the very same answer as an id no one has: the tenant scope never sees it.
     if (failed.length) {
       if (outer) await undo();
       throw new FhirError(422, {
         resourceType: 'OperationOutcome',
-        issue: failed.map((r) => issue('error', 'processing', `${r.entry.where}: ${r.reason}. Nothing of the bundle was stored.`, r.entry.index)),
+        issue: failed.map((r) => issue('error', r.failureCode ?? 'processing', `${r.entry.where}: ${r.reason}. Nothing of the bundle was stored.`, r.entry.index)),
       });
     }
   }
@@ -196,6 +202,6 @@ function responseOf(result: EntryResult): NonNullable<BundleEntry['response']> {
     case 'skipped':
       return { status: '200 OK', outcome: outcomeOf('information', 'informational') };
     case 'failed':
-      return { status: result.reason?.startsWith('not a') || result.reason?.startsWith('unknown') ? '400 Bad Request' : '422 Unprocessable Entity', outcome: outcomeOf('error', 'processing') };
+      return { status: result.reason?.startsWith('not a') || result.reason?.startsWith('unknown') ? '400 Bad Request' : '422 Unprocessable Entity', outcome: outcomeOf('error', result.failureCode ?? 'processing') };
   }
 }

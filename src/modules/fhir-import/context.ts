@@ -1,6 +1,7 @@
 import type { Reference } from '@medplum/fhirtypes';
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
+import { isUuid } from '../../shared/ids.ts';
 import type { EntryResult, ImportEntry, ImportOptions } from './types.ts';
 import { fail, MappingFailure, referenceOf } from './values.ts';
 
@@ -8,7 +9,8 @@ import { fail, MappingFailure, referenceOf } from './values.ts';
  * What the mappers share while a batch of entries is imported: the scope, the entries of the batch
  * by fullUrl, by Type/id and by identifier, what each entry became, and external_ref as read so far.
  * References are resolved here: inside the batch first, then through external_ref (and, for a
- * conditional reference to a Patient, through patient identifiers).
+ * conditional reference to a Patient, through patient identifiers), and last, for `Type/<uuid>`,
+ * the tenant's own row of that id: what a FHIR client that read the resource from /fhir/R4 sends.
  */
 
 export type KnownRef = { entityId: string; hash: string | null };
@@ -90,7 +92,7 @@ export async function resolve(ctx: ImportContext, ref: Reference | undefined, ty
   if (!text) return options.required ? fail(`${path} is required`) : null;
   if (text.startsWith('#')) return options.required ? fail(`${path} "${text}" points to a contained resource, which Rapport does not keep`) : null;
   const id = await resolveText(ctx, text, types, path);
-  if (id === null && options.required) fail(`${path} "${text}" is neither in this bundle nor already in Rapport`);
+  if (id === null && options.required) fail(`${path} "${text}" is neither in this bundle nor already in Rapport`, 'not-found');
   return id;
 }
 
@@ -109,7 +111,7 @@ async function resolveText(ctx: ImportContext, text: string, types: readonly str
   if (typeId) {
     const [type, id] = typeId.split('/') as [string, string];
     if (!types.includes(type)) fail(`${path} points to a ${type}, not a ${types.join(' or ')}`);
-    return byRef(ctx, ctx.options.system, type, id);
+    return (await byRef(ctx, ctx.options.system, type, id)) ?? ownRow(ctx, type, id);
   }
   const conditional = conditionalOf(text);
   if (conditional) {
@@ -148,6 +150,28 @@ async function byRef(ctx: ImportContext, system: string, type: string, id: strin
   return found && type === 'Patient' ? livePatient(ctx, found) : found;
 }
 
+/** The tables whose row id is the FHIR API's resource id (src/modules/fhir/resources). */
+const OWN_TABLES = { Practitioner: 'practitioner', Organization: 'organization', Encounter: 'encounter', Claim: 'claim' } as const;
+
+/**
+ * The tenant's own row of this type whose Rapport id is `id`, for a reference no imported resource
+ * answers to. It is read through the tenant scope (row-level security, and the tenant named in the
+ * query besides), so another clinic's id is simply not found. Source ids that are not UUIDs (and
+ * Synthea's, which no Rapport row has) never get here or find nothing.
+ */
+async function ownRow(ctx: ImportContext, type: string, id: string): Promise<string | null> {
+  if (!isUuid(id)) return null;
+  if (type === 'Patient') return livePatient(ctx, id);
+  const table = OWN_TABLES[type as keyof typeof OWN_TABLES];
+  if (!table) return null;
+  const key = `own:${type}/${id}`;
+  if (!ctx.lookups.has(key)) {
+    const row = await ctx.scope.tx.selectFrom(table).select('id').where('tenant_id', '=', ctx.scope.tenantId).where('id', '=', id).executeTakeFirst();
+    ctx.lookups.set(key, row?.id ?? null);
+  }
+  return ctx.lookups.get(key) ?? null;
+}
+
 async function patientByIdentifier(ctx: ImportContext, system: string, value: string): Promise<string | null> {
   const key = `Patient?${system}|${value}`;
   if (!ctx.lookups.has(key)) {
@@ -163,7 +187,7 @@ export async function livePatient(ctx: ImportContext, id: string): Promise<strin
   if (ctx.lookups.has(key)) return ctx.lookups.get(key) ?? null;
   let current: string | null = id;
   for (let hop = 0; hop < 20 && current; hop++) {
-    const row = await ctx.scope.tx.selectFrom('patient').select(['id', 'merged_into_id']).where('id', '=', current).executeTakeFirst();
+    const row = await ctx.scope.tx.selectFrom('patient').select(['id', 'merged_into_id']).where('tenant_id', '=', ctx.scope.tenantId).where('id', '=', current).executeTakeFirst();
     if (!row) {
       current = null;
       break;

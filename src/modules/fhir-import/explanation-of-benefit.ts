@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { externalId, refKey, resolve, touchPatient, type ImportContext, type KnownRef } from './context.ts';
 import { writeRefs } from './table-phase.ts';
 import type { ImportEntry } from './types.ts';
-import { cents, clip, contentHash, MappingFailure, oneOf } from './values.ts';
+import { cents, clip, contentHash, failureCodeOf, MappingFailure, oneOf } from './values.ts';
 
 /**
  * ExplanationOfBenefit → the payer's answer on its claim: payer, amount paid by the payer and by the
@@ -26,7 +26,7 @@ type Patch = {
 
 export async function importExplanationsOfBenefit(ctx: ImportContext, entries: ImportEntry[]): Promise<void> {
   const patches: Patch[] = [];
-  const done = (entry: ImportEntry, outcome: 'created' | 'updated' | 'unchanged' | 'failed', extra: { entityId?: string; reason?: string }) =>
+  const done = (entry: ImportEntry, outcome: 'created' | 'updated' | 'unchanged' | 'failed', extra: { entityId?: string; reason?: string; failureCode?: 'not-found' }) =>
     ctx.results.set(entry, { entry, type: 'ExplanationOfBenefit', outcome, ...extra });
   for (const entry of entries) {
     const eob = entry.resource as ExplanationOfBenefit;
@@ -52,7 +52,7 @@ export async function importExplanationsOfBenefit(ctx: ImportContext, entries: I
       });
     } catch (error) {
       if (!(error instanceof MappingFailure)) throw error;
-      done(entry, 'failed', { reason: error.message });
+      done(entry, 'failed', { reason: error.message, ...failureCodeOf(error) });
     }
   }
   if (!patches.length) return;

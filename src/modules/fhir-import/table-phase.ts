@@ -3,7 +3,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { DB } from '../../server/db/types.ts';
 import { externalId, refKey, touchPatient, type ImportContext, type KnownRef } from './context.ts';
 import type { EntryResult, ImportEntry } from './types.ts';
-import { contentHash, MappingFailure, MappingSkip } from './values.ts';
+import { contentHash, failureCodeOf, MappingFailure, MappingSkip } from './values.ts';
 
 /**
  * The import of one resource type into one table, for every entry of a batch at once: each entry is
@@ -74,7 +74,7 @@ export async function importTable(ctx: ImportContext, mapper: TableMapper, entri
       row = await mapper.map(entry.resource, ctx);
     } catch (error) {
       if (error instanceof MappingSkip) done({ outcome: 'skipped', reason: error.message });
-      else if (error instanceof MappingFailure) done({ outcome: 'failed', reason: error.message });
+      else if (error instanceof MappingFailure) done({ outcome: 'failed', reason: error.message, ...failureCodeOf(error) });
       else throw error;
       continue;
     }

@@ -29,6 +29,8 @@ export type EntryResult = {
   outcome: EntryOutcome;
   /** Why it was skipped or failed. */
   reason?: string;
+  /** For a failure: `not-found` when a reference named nothing Rapport holds (OperationOutcome issue.code). */
+  failureCode?: 'not-found';
   /** The Rapport row it became (a claim for an ExplanationOfBenefit). */
   entityId?: string;
   /** A new patient left as a likely duplicate of another for staff to review. */

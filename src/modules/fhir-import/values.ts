@@ -3,13 +3,28 @@ import type { CodeableConcept, Money, Reference } from '@medplum/fhirtypes';
 
 /** Small readers of FHIR data types, shared by the mappers. */
 
+/**
+ * How a failure is reported in an OperationOutcome (issue.code): `not-found` for a reference that
+ * names nothing Rapport holds, `processing` for everything else the mapping refuses.
+ */
+export type FailureCode = 'processing' | 'not-found';
+
 /** An entry the mapper cannot import: the entry fails with this reason. */
-export class MappingFailure extends Error {}
+export class MappingFailure extends Error {
+  readonly code: FailureCode;
+  constructor(reason: string, code: FailureCode = 'processing') {
+    super(reason);
+    this.code = code;
+  }
+}
 /** An entry Rapport deliberately leaves out: counted as skipped with this reason. */
 export class MappingSkip extends Error {}
 
-export const fail = (reason: string): never => {
-  throw new MappingFailure(reason);
+/** The EntryResult field a failure adds: its code when it is not the default. */
+export const failureCodeOf = (error: MappingFailure): { failureCode?: 'not-found' } => (error.code === 'not-found' ? { failureCode: 'not-found' } : {});
+
+export const fail = (reason: string, code?: FailureCode): never => {
+  throw new MappingFailure(reason, code);
 };
 
 /** The first coding of a concept, as the columns keep it. */
