@@ -3,8 +3,8 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import { sql } from 'kysely';
 import { FhirError } from '../fhir/outcome.ts';
 import type { FhirContext } from '../fhir/types.ts';
-import { canValidate, validationErrors } from '../fhir/validate.ts';
 import { assign, bundleFhirContext, entryIssues, isApiWrite, statusLine, writeResponse, writeThroughApi, type AssignedIds } from './api-entries.ts';
+import { r4Errors } from './conformance.ts';
 import { importUnits } from './pipeline.ts';
 import { DEFAULT_FHIR_SYSTEM, type EntryResult, type ImportEntry, type ImportUnit } from './types.ts';
 
@@ -53,11 +53,12 @@ export async function processBundle(scope: TenantScope, bundle: unknown, options
   const read = readRequestBundle(bundle, options.label ?? 'Bundle');
   const transaction = read.type === 'transaction';
 
-  // Every entry of a type Rapport stores is validated against its R4 definition before any mapping.
+  // Every entry of a type Rapport stores is validated against its R4 definition before any mapping,
+  // so a transaction is refused whole with every invalid entry named. The pipeline checks the entries
+  // it imports too (for the CLI); for these same objects that is a lookup, not a second validation.
   const invalid = new Map<number, OperationOutcomeIssue[]>();
   for (const entry of read.entries) {
-    if (!canValidate(entry.resource.resourceType)) continue;
-    const errors = validationErrors(entry.resource);
+    const errors = r4Errors(entry.resource);
     if (errors.length) invalid.set(entry.index, entryIssues(entry, errors));
   }
   if (transaction && invalid.size) {

@@ -3,7 +3,8 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import { carePlanMapper } from './care-plan.ts';
 import { claimMapper } from './claim.ts';
 import { conditionMapper } from './condition.ts';
-import { externalId, loadRefs, newContext, type ImportContext } from './context.ts';
+import { nonConformance, r4Errors } from './conformance.ts';
+import { externalId, loadRefs, newContext, refKey, type ImportContext } from './context.ts';
 import { encounterMapper } from './encounter.ts';
 import { importExplanationsOfBenefit } from './explanation-of-benefit.ts';
 import { immunizationMapper } from './immunization.ts';
@@ -14,9 +15,12 @@ import { practitionerMapper } from './practitioner.ts';
 import { R4_RESOURCE_TYPES } from './resource-types.ts';
 import { importTable, refKeysOf, type TableMapper } from './table-phase.ts';
 import type { EntryResult, ImportEntry, ImportOptions, ImportUnit } from './types.ts';
+import { contentHash } from './values.ts';
 
 /**
- * The import of a batch of units in the scope's transaction. Resource types go in dependency order
+ * The import of a batch of units in the scope's transaction. Every entry of a kept type is first
+ * checked against its R4 definition (conformance.ts), as the FHIR API checks what it is sent; one
+ * that does not conform fails with the validator's reason. Resource types go in dependency order
  * (organizations and practitioners, patients, encounters, then what refers to them), each type in
  * a few statements for the whole batch. The batch runs inside a savepoint: a unit that must be all
  * or nothing (a transaction bundle) and had a bad entry is taken out and the batch run again
@@ -59,7 +63,10 @@ export async function importUnits(scope: TenantScope, units: ImportUnit[], optio
     const reason = `could not be stored: the database refused one of its values${constraintOf(error)}`;
     return units[0]!.entries.map((entry) => ({ entry, type: typeOf(entry), outcome: 'failed', reason }));
   }
-  const spoiled = units.filter((u) => u.atomic && u.entries.length > 1 && results.some((r) => r.outcome === 'failed' && u.entries.includes(r.entry)));
+  // A unit none of whose entries got in wrote nothing (one turned away before mapping is already all failed).
+  const spoiled = units.filter(
+    (u) => u.atomic && u.entries.length > 1 && results.some((r) => r.outcome === 'failed' && u.entries.includes(r.entry)) && results.some((r) => r.outcome !== 'failed' && u.entries.includes(r.entry)),
+  );
   if (spoiled.length) {
     await sql`rollback to savepoint fhir_import`.execute(scope.tx);
     await sql`release savepoint fhir_import`.execute(scope.tx);
@@ -109,6 +116,7 @@ async function importBatch(scope: TenantScope, units: ImportUnit[], options: Imp
       }),
     ),
   ]);
+  rejectNonConforming(ctx, units, byType);
   for (const phase of PHASES) {
     const list = byType.get(phase.type);
     if (list?.length) await phase.run(ctx, list);
@@ -119,6 +127,39 @@ async function importBatch(scope: TenantScope, units: ImportUnit[], options: Imp
     );
   }
   return entries.map((entry) => ctx.results.get(entry) ?? { entry, type: typeOf(entry), outcome: 'failed', reason: 'was not processed' });
+}
+
+/**
+ * Fails every entry that does not conform to its R4 definition, with the validator's reason, before
+ * anything is written; content already imported unchanged (same external_ref hash) was judged when
+ * it came in and is not checked again. An all-or-nothing unit with an entry failed so far is taken
+ * out whole here, its other entries "not stored", so the batch need not be run again without it.
+ */
+function rejectNonConforming(ctx: ImportContext, units: ImportUnit[], byType: Map<string, ImportEntry[]>): void {
+  for (const [type, list] of byType) {
+    for (const entry of list) {
+      if (unchangedSinceImport(ctx, type, entry)) continue;
+      const errors = r4Errors(entry.resource);
+      if (errors.length) ctx.results.set(entry, { entry, type, outcome: 'failed', reason: nonConformance(errors) });
+    }
+  }
+  const failed = [...ctx.results.values()].filter((r) => r.outcome === 'failed');
+  if (!failed.length) return;
+  const out = new Set(failed.map((r) => r.entry));
+  for (const unit of units) {
+    if (!unit.atomic || unit.entries.length < 2 || !unit.entries.some((e) => out.has(e))) continue;
+    for (const result of notStored(unit, failed)) {
+      ctx.results.set(result.entry, result);
+      out.add(result.entry);
+    }
+  }
+  for (const [type, list] of byType) byType.set(type, list.filter((e) => !out.has(e)));
+}
+
+function unchangedSinceImport(ctx: ImportContext, type: string, entry: ImportEntry): boolean {
+  const id = externalId(entry);
+  const known = id ? ctx.refs.get(refKey(ctx.options.system, type, id)) : undefined;
+  return known !== undefined && known.hash === contentHash(entry.resource);
 }
 
 /** Why an entry is not imported before any mapping: not a resource, an unknown type, or a type Rapport does not keep. */
