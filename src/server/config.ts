@@ -33,6 +33,7 @@ const configSchema = z.object({
     .regex(/^smtps?:\/\/[^/]+/, 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.org:587')
     .optional(),
   OUTBOX_CONCURRENCY: z.coerce.number({ message: 'must be a number' }).int().min(1).max(64).default(4),
+  JOURNEY_LOOKAHEAD_MINUTES: z.coerce.number({ message: 'must be a number' }).int().min(0).max(240).default(30),
   HL7_PORT: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535).default(2575),
   HL7_HOST: z.string().min(1).optional(),
   HL7_TENANT: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a clinic slug such as my-clinic').optional(),
@@ -62,6 +63,8 @@ export type Config = {
   smtpUrl: string | undefined;
   /** Messages one worker process sends at once. */
   outboxConcurrency: number;
+  /** Minutes before their instant that reminders before a visit become outbox messages (0: at the instant). */
+  journeyLookaheadMinutes: number;
   /** The MLLP listener of the hl7 service: port, address (HOST when unset), and the clinic it feeds. */
   hl7Port: number;
   hl7Host: string;
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: Boolean(e.RAPPORT_PUBLIC_URL?.startsWith('https://')),
     smtpUrl: e.SMTP_URL,
     outboxConcurrency: e.OUTBOX_CONCURRENCY,
+    journeyLookaheadMinutes: e.JOURNEY_LOOKAHEAD_MINUTES,
     hl7Port: e.HL7_PORT,
     hl7Host: e.HL7_HOST ?? e.HOST,
     hl7Tenant: e.HL7_TENANT,

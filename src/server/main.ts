@@ -73,6 +73,7 @@ export async function startRapport(config: Config, services: readonly Service[])
         // PGlite runs one transaction at a time: one lane, a whole claim sent side by side in it.
         concurrency: database.kind === 'pglite' ? 1 : config.outboxConcurrency,
         sendBatchSize: database.kind === 'pglite' ? 100 : 25,
+        runLookaheadSeconds: config.journeyLookaheadMinutes * 60,
         logger: logger.child({ component: 'outbox' }),
       })
     : undefined;

@@ -123,15 +123,22 @@ export async function onAppointmentChange(scope: TenantScope, event: Appointment
 
   if (event.action === 'booked' || event.action === 'rescheduled') {
     if (event.action === 'rescheduled') {
-      // Runs still waiting for the old time give way to runs for the new one.
-      const stale = await scope.tx
+      // Runs still waiting for the old time give way to runs for the new one, and messages already
+      // scheduled for it (a run woken ahead of its instant is done, its message still waiting) stop.
+      await scope.tx
         .updateTable('journey_run')
         .set({ status: 'cancelled', reason: 'appointment_changed', updated_at: now })
         .where('subject_type', '=', 'appointment')
         .where('subject_id', '=', appointment.id)
         .where('trigger_type', 'in', RELATIVE)
         .where('status', 'in', ['waiting', 'running'])
-        .returning('id')
+        .execute();
+      const stale = await scope.tx
+        .selectFrom('journey_run')
+        .select('id')
+        .where('subject_type', '=', 'appointment')
+        .where('subject_id', '=', appointment.id)
+        .where('trigger_type', 'in', RELATIVE)
         .execute();
       await stopPendingMessages(scope, { runIds: stale.map((r) => r.id) }, 'appointment_changed', now);
     }
@@ -185,15 +192,27 @@ export async function scheduleRelativeRuns(scope: TenantScope, appointments: Boo
   return created;
 }
 
-/** Claims up to `limit` runs that are due (or whose worker died), across tenants. */
-export async function claimDueRuns(db: Kysely<DB>, limit: number, now: Date, leaseSeconds = 60): Promise<Array<{ tenant_id: string; id: string }>> {
+/**
+ * Claims up to `limit` runs that are due (or whose worker died), across tenants.
+ *
+ * With a look-ahead, reminders before a visit whose next step is a send are claimed up to that
+ * long before their instant: the walk schedules the outbox message due at the instant and stops
+ * at the first step that is not a send (see `walk`). A burst of reminders due together (every
+ * 9:00 visit's "two hours before") is then already in the outbox when it falls due, and goes at
+ * the outbox's sending rate instead of waiting for each run to be woken. Everything about the
+ * message is checked again before it is sent; a reschedule or cancellation stops it.
+ */
+export async function claimDueRuns(db: Kysely<DB>, limit: number, now: Date, leaseSeconds = 60, lookaheadSeconds = 0): Promise<Array<{ tenant_id: string; id: string }>> {
   const leaseUntil = new Date(now.getTime() + leaseSeconds * 1000);
+  const horizon = new Date(now.getTime() + lookaheadSeconds * 1000);
   return withSystem(db, async (tx) => {
     const rows = await sql<{ tenant_id: string; id: string }>`
       UPDATE journey_run r
          SET status = 'running', lease_until = ${leaseUntil}, attempts = r.attempts + 1, updated_at = ${now}
         FROM (SELECT tenant_id, id FROM journey_run
-               WHERE (status = 'waiting' AND next_at <= ${now}) OR (status = 'running' AND lease_until < ${now})
+               WHERE (status = 'waiting' AND next_at <= ${horizon}
+                      AND (next_at <= ${now} OR (trigger_type = 'appointment.before' AND plan->0->>'type' = 'send')))
+                  OR (status = 'running' AND lease_until < ${now})
                ORDER BY next_at LIMIT ${limit} FOR UPDATE SKIP LOCKED) c
        WHERE r.tenant_id = c.tenant_id AND r.id = c.id
    RETURNING r.tenant_id, r.id`.execute(tx);
@@ -267,8 +286,19 @@ async function walk(scope: TenantScope, run: Run, now: Date): Promise<'done' | '
   const plan = [...(run.plan as Step[])];
   let at = run.next_at;
   let done = run.steps_done;
+  // Woken ahead of its instant (a look-ahead claim): only sends are done early, each due at the
+  // instant; the run waits for the instant at the first step of another kind.
+  const early = at > now;
   while (plan.length) {
     const step = plan.shift()!;
+    if (early && step.type !== 'send' && step.type !== 'wait') {
+      await scope.tx
+        .updateTable('journey_run')
+        .set({ status: 'waiting', plan: JSON.stringify([step, ...plan]), steps_done: done, next_at: at, lease_until: null, updated_at: now })
+        .where('id', '=', run.id)
+        .execute();
+      return 'waiting';
+    }
     if (step.type === 'wait') {
       const zone = await zoneOf(scope, run);
       at = shiftBy(at, step, zone, 1);

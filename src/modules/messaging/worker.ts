@@ -18,6 +18,8 @@ export type OutboxWorkerOptions = DispatchDeps & {
   batchSize?: number;
   /** Messages of one tenant sent in one transaction. */
   sendBatchSize?: number;
+  /** How long before their instant reminders before a visit are turned into outbox messages (see claimDueRuns); 0 wakes runs at their instant. */
+  runLookaheadSeconds?: number;
   /** Longest sleep without a notification. */
   idleMs?: number;
   logger?: Logger | undefined;
@@ -34,7 +36,7 @@ export async function runOutboxPass(options: OutboxWorkerOptions, shouldStop: ()
   const result: PassResult = { runs: 0, messages: 0, outcomes: {} };
   for (;;) {
     if (shouldStop()) return result;
-    const runs = await claimDueRuns(options.db, batchSize, options.clock(), options.leaseSeconds);
+    const runs = await claimDueRuns(options.db, batchSize, options.clock(), options.leaseSeconds, options.runLookaheadSeconds);
     await inParallel(runs, concurrency, async (claim) => {
       await advanceRun(options.db, claim, options.clock());
     });
