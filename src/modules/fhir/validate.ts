@@ -108,8 +108,10 @@ export function validationErrors(resource: Resource): OperationOutcomeIssue[] {
   try {
     issues = validateResource(resource, { collect: { tokens } });
   } catch (error) {
-    if (error instanceof OperationOutcomeError) return error.outcome.issue ?? [];
-    throw error;
+    // With an error the validator throws its whole outcome, warnings included: only the errors
+    // count, and the codes it collected before are still judged.
+    if (!(error instanceof OperationOutcomeError)) throw error;
+    issues = error.outcome.issue ?? [];
   }
   return [...issues.filter((i) => i.severity === 'error' || i.severity === 'fatal'), ...bindingErrors(tokens)];
 }
