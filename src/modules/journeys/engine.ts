@@ -183,8 +183,9 @@ export async function scheduleRelativeRuns(scope: TenantScope, appointments: Boo
         if (!matchesFilter(journey.trigger, { ...base, type, occurrence: '', at: now })) continue;
         const offset = (journey.trigger as Extract<Trigger, { offset: Offset }>).offset;
         const at = type === 'appointment.before' ? shiftBy(appointment.starts_at, offset, appointment.time_zone, -1) : shiftBy(appointment.ends_at, offset, appointment.time_zone, 1);
-        // A reminder whose moment has passed by the time of booking is not sent late.
-        if (type === 'appointment.before' && at < now) continue;
+        // A reminder or follow-up whose moment has passed by the time of booking is not sent late
+        // (a visit recorded afterwards, past visits written in bulk by an import).
+        if (at < now) continue;
         created += await startRun(scope, journey, { ...base, type, occurrence: `${appointment.id}@${appointment.starts_at.toISOString()}`, at }, at, now);
       }
     }

@@ -9,6 +9,7 @@ import { signedInTenant } from '../../../test/helpers/patients.ts';
 import { createClinic } from '../../../test/helpers/scheduling.ts';
 import { withTenant } from '../../server/db/scope.ts';
 import type { AppointmentView } from '../scheduling/appointments.ts';
+import { scheduleRelativeRuns } from './engine.ts';
 import { planScheduledTriggers } from './scheduled-triggers.ts';
 import type { JourneyView } from './service.ts';
 
@@ -118,6 +119,23 @@ for (const engine of engines()) {
         [s.clinic.patientIds[0], 'done', null],
         [s.clinic.patientIds[1], 'cancelled', 'appointment_noshow'],
       ]);
+    });
+
+    test('appointment.after: a visit handed over after that moment (an import, a bulk writer) starts no run that would send late', async () => {
+      const s = await setUp('2026-10-29T14:00:00Z', NY, { trigger: { type: 'appointment.after', offset: { hours: 1 } }, body: '{{patient.firstName}}, how was your visit?' });
+      const visit = await s.book(0, '2026-10-30T19:00:00Z');
+      const appointment = await withTenant(database.db, s.system, (scope) =>
+        scope.tx.selectFrom('appointment').select(['id', 'patient_id', 'service_id', 'location_id', 'time_zone', 'starts_at', 'ends_at']).where('id', '=', visit.id).executeTakeFirstOrThrow(),
+      );
+      // As if the visit had come from elsewhere: no run for it yet.
+      await withTenant(database.db, s.system, (scope) => scope.tx.deleteFrom('journey_run').where('journey_id', '=', s.journeyId).execute());
+      const late = await withTenant(database.db, s.system, (scope) => scheduleRelativeRuns(scope, [appointment], new Date('2026-11-02T14:00:00Z')));
+      assert.equal(late, 0);
+      assert.equal((await s.mine()).runs.length, 0);
+      // Handed over before that moment, it starts the run.
+      const inTime = await withTenant(database.db, s.system, (scope) => scheduleRelativeRuns(scope, [appointment], new Date('2026-10-30T19:30:00Z')));
+      assert.equal(inTime, 1);
+      assert.equal((await s.mine()).runs.length, 1);
     });
 
     test('appointment.cancelled: a notice at the moment of cancelling and one a calendar day later in the patient\'s zone, though the visit is cancelled; once', async () => {
