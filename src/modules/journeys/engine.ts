@@ -284,6 +284,7 @@ async function walk(scope: TenantScope, run: Run, now: Date): Promise<'done' | '
     const invoice = await scope.tx.selectFrom('invoice').select(['status', 'balance_cents']).where('id', '=', run.subject_id).executeTakeFirst();
     if (!invoice || invoice.status !== 'open' || invoice.balance_cents <= 0) return cancel('invoice_settled');
   }
+  if (run.trigger_type === 'date.reached' && !(await dateStillHolds(scope, run))) return cancel('date_changed');
   const plan = [...(run.plan as Step[])];
   let at = run.next_at;
   let done = run.steps_done;
@@ -327,6 +328,31 @@ async function walk(scope: TenantScope, run: Run, now: Date): Promise<'done' | '
   }
   await scope.tx.updateTable('journey_run').set({ status: 'done', plan: '[]', steps_done: done, lease_until: null, updated_at: now }).where('id', '=', run.id).execute();
   return 'done';
+}
+
+/**
+ * A run started for a date reached (see scheduled-triggers.ts) names the date in its occurrence:
+ * `<invoice>@<due date>`, `<patient>@<birth date>` or `<patient>@<custom field>@<date>`. If the date
+ * was corrected since the run was planned, the run is for a date that no longer holds.
+ */
+async function dateStillHolds(scope: TenantScope, run: Run): Promise<boolean> {
+  const parts = run.occurrence.split('@');
+  if (run.subject_type === 'invoice' && run.subject_id && parts.length === 2) {
+    const invoice = await scope.tx.selectFrom('invoice').select(sql<string>`to_char(due_on, 'YYYY-MM-DD')`.as('due_on')).where('id', '=', run.subject_id).executeTakeFirst();
+    return invoice?.due_on === parts[1];
+  }
+  if (run.subject_type !== 'patient' || !run.subject_id) return true;
+  if (parts.length === 3) {
+    const row = await scope.tx.selectFrom('patient').select(sql<string | null>`custom_fields->>${parts[1]!}`.as('date')).where('id', '=', run.subject_id).executeTakeFirst();
+    return row?.date === parts[2];
+  }
+  if (parts.length === 2) {
+    const row = await scope.tx.selectFrom('patient').select(sql<string | null>`to_char(birth_date, 'MM-DD')`.as('md')).where('id', '=', run.subject_id).executeTakeFirst();
+    // The occurrence holds the date the birthday was kept on (28 February for a 29th in other years).
+    const kept = parts[1]!.slice(5);
+    return row?.md === kept || (row?.md === '02-29' && kept === '02-28');
+  }
+  return true;
 }
 
 async function zoneOf(scope: TenantScope, run: Run): Promise<string> {

@@ -214,5 +214,23 @@ for (const engine of engines()) {
       );
       assert.deepEqual(runs.map((r) => r.status), ['done', 'done']);
     });
+
+    test('date.reached: a date corrected after its run was planned does not fire on the old date; the new date fires', async () => {
+      const s = await setUp('2026-11-22T14:00:00Z', NY, {
+        customField: 'surgery_date',
+        trigger: { type: 'date.reached', field: 'custom.surgery_date', offsetDays: -1, at: '18:00' },
+        body: '{{patient.firstName}}, your surgery is tomorrow.',
+      });
+      const setDate = (date: string) =>
+        withTenant(database.db, s.system, (scope) => scope.tx.updateTable('patient').set({ custom_fields: JSON.stringify({ surgery_date: date }) }).where('id', '=', s.clinic.patientIds[0]!).execute());
+      await setDate('2026-11-24');
+      await s.runUntil('2026-11-23T14:00:00Z'); // planned: the run waits for 23 November, 18:00
+      assert.deepEqual((await s.mine()).runs.map((r) => r.status), ['waiting']);
+      await setDate('2026-11-27'); // the surgery moved
+      await s.runUntil('2026-11-27T12:00:00Z');
+      const { messages, runs } = await s.mine();
+      assert.deepEqual(runs.map((r) => [r.status, r.reason]), [['cancelled', 'date_changed'], ['done', null]]);
+      assert.deepEqual(messages.map((m) => m.sent_at!.toISOString()), ['2026-11-26T23:00:00.000Z']); // 26 November, 18:00 in New York
+    });
   });
 }
