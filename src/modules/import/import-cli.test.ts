@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,5 +90,30 @@ describe('rapport import csv', () => {
     assert.equal(mixed.code, 1);
     assert.match(mixed.stdout, /unchanged: 1\n/);
     assert.match(mixed.stdout, /1 row\(s\) were skipped; nothing was stored for them:\nline 3: DOB:/);
+  });
+
+  test('consent columns: imported once, then unchanged; a bad answer is named in a dry run', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rapport-import-consent-'));
+    try {
+      assert.equal(rapport(dir, 'tenant', 'create', '--name', 'Hill Clinic').code, 0);
+      const csv = path.join(dir, 'consent.csv');
+      writeFileSync(csv, 'MRN,First Name,Last Name,SMS opt in,Marketing consent\nK-1,Ada,Lane,yes,no\nK-2,Ben,Moss,,yes\n');
+      const first = rapport(dir, 'import', 'csv', csv, '--map', 'Marketing consent=consent:email:marketing');
+      assert.equal(first.code, 0, first.stderr + first.stdout);
+      assert.match(first.stdout, /created: {3}2\n/);
+      const again = rapport(dir, 'import', 'csv', csv, '--map', 'Marketing consent=consent:email:marketing');
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /unchanged: 2\n/);
+
+      const bad = path.join(dir, 'bad.csv');
+      writeFileSync(bad, 'MRN,SMS opt in\nK-1,no\nK-2,later\n');
+      const dry = rapport(dir, 'import', 'csv', bad, '--dry-run');
+      assert.equal(dry.code, 1, dry.stderr);
+      assert.match(dry.stdout, /updated: {3}1\n/);
+      assert.match(dry.stdout, /^line 3: SMS opt in: must be yes or no .* \(got "later"\)$/m);
+      assert.match(dry.stdout, /Nothing was stored \(dry run\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

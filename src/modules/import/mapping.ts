@@ -1,4 +1,5 @@
 import { validationFailed, type FieldProblem } from '../../server/errors.ts';
+import { checkConsentTarget, type ConsentTarget } from './consent.ts';
 
 /**
  * Where each CSV column goes in the patient record. A mapping is `{ "CSV column": target }`; a
@@ -37,8 +38,8 @@ export const FIXED_TARGETS = {
 } as const;
 
 export type FixedTarget = keyof typeof FIXED_TARGETS;
-/** A fixed target, `identifier:<system>` or `customField:<key>`. */
-export type ImportTarget = FixedTarget | `identifier:${string}` | `customField:${string}`;
+/** A fixed target, `identifier:<system>`, `customField:<key>` or a consent target (consent.ts). */
+export type ImportTarget = FixedTarget | `identifier:${string}` | `customField:${string}` | ConsentTarget;
 export type ImportMapping = Record<string, ImportTarget>;
 export type CustomFieldRef = { key: string; label: string };
 
@@ -46,7 +47,7 @@ const MULTI = (t: string) => t === 'ignore' || t === 'tags' || t.startsWith('pho
 const CUSTOM_KEY = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** Header spellings (folded: lower case, letters and digits only) and the field they mean. */
-const SYNONYMS: Record<string, FixedTarget> = Object.fromEntries(
+const SYNONYMS: Record<string, ImportTarget> = Object.fromEntries(
   (
     [
       ['givenName', 'firstname first given givenname forename fname'],
@@ -79,6 +80,38 @@ const SYNONYMS: Record<string, FixedTarget> = Object.fromEntries(
   ).flatMap(([target, words]) => words.split(' ').map((w) => [w, target] as const)),
 );
 
+/**
+ * Consent headers, folded: a channel with a consent word ("SMS opt in", "OK to text"), optionally
+ * with a purpose ("Email marketing opt-in", "Text reminders"), or marketing alone ("Marketing
+ * consent"). A channel on its own ("SMS") may hold a number, and a purpose on its own other than
+ * marketing may mean consent to treatment, research or billing itself, so neither is guessed.
+ */
+const CONSENT_WORDS = ['consent', 'optin', 'optedin', 'permission', 'ok', 'allowed'];
+const CONSENT_PREFIXES = ['okto', 'consentto', 'optin', 'optinto', 'allow'];
+const CHANNEL_WORDS = { sms: ['sms', 'text', 'texts', 'textmessage', 'textmessages', 'texting', 'smstext'], email: ['email', 'emails'] } as const;
+const PURPOSE_WORDS = {
+  care: ['reminder', 'reminders', 'appointmentreminders'],
+  billing: ['billing'],
+  education: ['education', 'educational'],
+  marketing: ['marketing', 'promotional', 'promotions', 'newsletter'],
+  research: ['research'],
+} as const;
+function consentSynonyms(): Record<string, ImportTarget> {
+  const out: Record<string, ImportTarget> = {};
+  const add = (target: ImportTarget, ...words: string[]) => words.forEach((w) => (out[w] ??= target));
+  for (const [channel, channelWords] of Object.entries(CHANNEL_WORDS)) {
+    for (const c of channelWords) {
+      add(`consent:${channel}`, ...CONSENT_WORDS.map((w) => c + w), ...CONSENT_PREFIXES.map((p) => p + c));
+      for (const [purpose, purposeWords] of Object.entries(PURPOSE_WORDS)) {
+        for (const p of purposeWords) add(`consent:${channel}:${purpose}`, ...['', ...CONSENT_WORDS].flatMap((w) => [c + p + w, p + c + w]));
+      }
+    }
+  }
+  for (const p of PURPOSE_WORDS.marketing) add('consent:all:marketing', ...CONSENT_WORDS.map((w) => p + w), ...CONSENT_PREFIXES.map((x) => x + p));
+  return out;
+}
+const CONSENT_SYNONYMS = consentSynonyms();
+
 const fold = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Whether `value` names a target, and the problem with it when it does not. */
@@ -91,7 +124,8 @@ export function checkTarget(value: string): string | null {
   if (value.startsWith('customField:')) {
     return CUSTOM_KEY.test(value.slice('customField:'.length)) ? null : 'needs a custom field key after "customField:" (lower case letters, digits, _)';
   }
-  return `is not an import field; use one of ${Object.keys(FIXED_TARGETS).join(', ')}, identifier:<system> or customField:<key>`;
+  if (value.startsWith('consent:')) return checkConsentTarget(value);
+  return `is not an import field; use one of ${Object.keys(FIXED_TARGETS).join(', ')}, identifier:<system>, customField:<key> or consent:<channel>:<purpose>`;
 }
 
 /**
@@ -107,7 +141,7 @@ export function guessMapping(headers: readonly string[], customFields: readonly 
     const folded = fold(header);
     const field = customFields.find((f) => fold(f.key) === folded || fold(f.label) === folded);
     const exact = checkTarget(header.trim()) === null ? (header.trim() as ImportTarget) : undefined;
-    const target: ImportTarget = exact ?? (field ? `customField:${field.key}` : SYNONYMS[folded] ?? 'ignore');
+    const target: ImportTarget = exact ?? (field ? `customField:${field.key}` : (SYNONYMS[folded] ?? CONSENT_SYNONYMS[folded] ?? 'ignore'));
     if (!MULTI(target) && taken.has(target)) {
       mapping[header] = 'ignore';
       continue;

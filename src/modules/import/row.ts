@@ -1,7 +1,8 @@
 import type { ContactUse, CustomFieldType } from '../../server/db/types.ts';
+import type { ConsentCell, ConsentTarget } from './consent.ts';
 import type { ImportMapping } from './mapping.ts';
 import type { CsvRow } from './parse.ts';
-import { convertChannel, convertCountry, convertCustomValue, convertDate, convertSex, splitTags, type Converted, type DateFormat } from './values.ts';
+import { convertChannel, convertConsent, convertCountry, convertCustomValue, convertDate, convertSex, splitTags, type Converted, type DateFormat } from './values.ts';
 
 /** One CSV row read through the mapping: the patient fields it carries and where each came from. */
 
@@ -21,6 +22,8 @@ export type RowDraft = {
   identifiers: Array<{ system: string; value: string }>;
   customFields: Record<string, string | number>;
   source: Partial<Record<'channel' | 'campaign', string>>;
+  /** Consent answers, written to the consent ledger after the patient (not part of the patient body). */
+  consent: ConsentCell[];
   /** API field path (or the start of one) -> the CSV column it came from. */
   columns: Map<string, string>;
   /** CSV column -> its cell in this row, trimmed. */
@@ -52,6 +55,7 @@ export function readRow(row: CsvRow, ctx: RowContext): RowDraft {
     identifiers: [],
     customFields: {},
     source: {},
+    consent: [],
     columns: new Map(),
     cells: {},
     problems: [],
@@ -108,6 +112,8 @@ function readCell(draft: RowDraft, ctx: RowContext, column: string, target: stri
   } else if (target === 'source.channel' || target === 'source.campaign') {
     draft.columns.set(target, column);
     draft.source[target === 'source.channel' ? 'channel' : 'campaign'] = cell;
+  } else if (target.startsWith('consent:')) {
+    take(target, convertConsent(cell), (status) => draft.consent.push({ column, target: target as ConsentTarget, status }));
   }
 }
 

@@ -4,6 +4,7 @@ import { refreshStatistics } from '../../server/db/maintenance.ts';
 import { withTenant, type Actor, type TenantScope } from '../../server/db/scope.ts';
 import type { DB } from '../../server/db/types.ts';
 import { AppError } from '../../server/errors.ts';
+import { importConsentNote } from './consent.ts';
 import { importRow, type RowOutcome } from './import-row.ts';
 import { resolveMapping } from './mapping.ts';
 import { parseCsv } from './parse.ts';
@@ -23,6 +24,8 @@ export type RunImportOptions = {
 
 /** Problems kept on a run; the rest are counted. */
 export const MAX_STORED_PROBLEMS = 1000;
+/** Warnings kept on a run (row notes add to the mapping's); past this, one more says there were others. */
+export const MAX_STORED_WARNINGS = 100;
 const SYSTEM: Actor = { type: 'system', id: null };
 
 /**
@@ -42,7 +45,7 @@ export async function runImport(deps: ImportDeps, ref: ImportRunRef, options: Ru
     options.onProgress?.(done, drafts.length);
     while (done < drafts.length) {
       done = await withTenant(deps.db, { tenantId: ref.tenantId, actor }, (scope) =>
-        runBatch(scope, ref.runId, { drafts, repeated, from: done, dryRun: run.dryRun, now: deps.clock(), ...options }),
+        runBatch(scope, ref.runId, { drafts, repeated, from: done, dryRun: run.dryRun, now: deps.clock(), consentNote: importConsentNote(run.filename, run.id), ...options }),
       );
       options.onProgress?.(done, drafts.length);
     }
@@ -102,7 +105,7 @@ async function actorOf(scope: TenantScope, userId: string | null): Promise<Actor
 /** Another process took the run over (a job delivered twice): this one stops and leaves it be. */
 class RunMovedOn extends Error {}
 
-type BatchInput = RunImportOptions & { drafts: RowDraft[]; repeated: Map<number, RowProblem[]>; from: number; dryRun: boolean; now: Date };
+type BatchInput = RunImportOptions & { drafts: RowDraft[]; repeated: Map<number, RowProblem[]>; from: number; dryRun: boolean; now: Date; consentNote: string };
 
 const COUNTER: Record<RowOutcome, 'created' | 'updated' | 'unchanged' | 'failed'> = {
   created: 'created',
@@ -116,7 +119,7 @@ const COUNTER: Record<RowOutcome, 'created' | 'updated' | 'unchanged' | 'failed'
 async function runBatch(scope: TenantScope, runId: string, input: BatchInput): Promise<number> {
   const run = await scope.tx
     .selectFrom('import_run')
-    .select(['processed_rows', 'status', sql<number>`jsonb_array_length(problems)`.as('stored')])
+    .select(['processed_rows', 'status', sql<number>`jsonb_array_length(problems)`.as('stored'), sql<number>`jsonb_array_length(warnings)`.as('warned')])
     .where('id', '=', runId)
     .forUpdate()
     .executeTakeFirstOrThrow();
@@ -125,6 +128,7 @@ async function runBatch(scope: TenantScope, runId: string, input: BatchInput): P
   }
   const counts = { created: 0, updated: 0, unchanged: 0, failed: 0, sent_to_review: 0 };
   const problems: RowProblem[] = [];
+  const notes: string[] = [];
   const started = performance.now();
   const maxRows = input.batchRows ?? 200;
   const maxMillis = input.batchMillis ?? 1000;
@@ -134,14 +138,18 @@ async function runBatch(scope: TenantScope, runId: string, input: BatchInput): P
     const repeated = input.repeated.get(i);
     const result = repeated
       ? { outcome: 'failed' as const, problems: [...draft.problems, ...repeated] }
-      : await importRow(scope, draft, { now: input.now, dryRun: input.dryRun });
+      : await importRow(scope, draft, { now: input.now, dryRun: input.dryRun, consentNote: input.consentNote });
     counts[COUNTER[result.outcome]] += 1;
     if (result.outcome === 'created_for_review') counts.sent_to_review += 1;
     problems.push(...result.problems);
+    notes.push(...(result.notes ?? []));
     i++;
   }
   const room = Math.max(0, MAX_STORED_PROBLEMS - Number(run.stored));
   const kept = problems.slice(0, room).map((p) => ({ ...p, value: p.value.slice(0, 200) }));
+  const warned = Number(run.warned);
+  const warnings = notes.slice(0, Math.max(0, MAX_STORED_WARNINGS - warned));
+  if (notes.length > warnings.length && warned <= MAX_STORED_WARNINGS) warnings.push(`More than ${MAX_STORED_WARNINGS} notes: further consent answers left as the patient gave them in Rapport are not listed.`);
   await scope.tx
     .updateTable('import_run')
     .set((eb) => ({
@@ -153,6 +161,7 @@ async function runBatch(scope: TenantScope, runId: string, input: BatchInput): P
       sent_to_review: eb('sent_to_review', '+', counts.sent_to_review),
       problem_count: eb('problem_count', '+', problems.length),
       problems: sql`problems || ${JSON.stringify(kept)}::jsonb`,
+      ...(warnings.length ? { warnings: sql`warnings || ${JSON.stringify(warnings)}::jsonb` } : {}),
     }))
     .where('id', '=', runId)
     .execute();

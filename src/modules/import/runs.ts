@@ -3,6 +3,7 @@ import type { TenantScope } from '../../server/db/scope.ts';
 import type { ImportRunStatus, ImportRunTable } from '../../server/db/types.ts';
 import { notFound } from '../../server/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
+import { consentTargetOptions } from './consent.ts';
 import { FIXED_TARGETS, guessMapping, mappingWarnings, resolveMapping, type CustomFieldRef, type ImportMapping } from './mapping.ts';
 import { parseCsv } from './parse.ts';
 import type { RowProblem } from './row.ts';
@@ -94,6 +95,7 @@ export async function previewImport(scope: TenantScope, csv: string): Promise<Im
     targets: [
       ...Object.entries(FIXED_TARGETS).map(([value, label]) => ({ value, label })),
       ...fields.map((f) => ({ value: `customField:${f.key}`, label: `Custom field: ${f.label}` })),
+      ...consentTargetOptions(),
     ],
   };
 }

@@ -113,3 +113,14 @@ export function convertCustomValue(
       return { value: s };
   }
 }
+
+const CONSENT: Record<string, 'granted' | 'withdrawn'> = Object.fromEntries([
+  ...['yes', 'y', 'true', '1', 'x', 'optin', 'optedin', 'granted'].map((w) => [w, 'granted'] as const),
+  ...['no', 'n', 'false', '0', 'optout', 'optedout', 'withdrawn'].map((w) => [w, 'withdrawn'] as const),
+]);
+
+/** A consent cell: yes, y, true, 1, X, opt-in, granted; or no, n, false, 0, opt-out, withdrawn (any case, spaces and dashes aside). */
+export function convertConsent(raw: string): Converted<'granted' | 'withdrawn'> {
+  const value = CONSENT[raw.trim().toLowerCase().replace(/[\s_-]/g, '')];
+  return value ? { value } : { problem: 'must be yes or no (also Y/N, true/false, 1/0, X, opt-in/opt-out, granted/withdrawn)' };
+}
