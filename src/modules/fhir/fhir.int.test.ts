@@ -39,7 +39,7 @@ for (const engine of engines()) {
       assert.equal(patient.searchParam!.find((s) => s.name === 'birthdate')!.type, 'date');
       assert.deepEqual(patient.operation?.map((o) => o.name), ['everything']);
       const slot = cs.rest![0]!.resource!.find((r) => r.type === 'Slot')!;
-      assert.deepEqual(slot.interaction!.map((i) => i.code), ['search-type']);
+      assert.deepEqual(slot.interaction!.map((i) => i.code), ['read', 'search-type']);
       // The directory Rapport keeps is writable: create, versioned update, conditional create by identifier or name.
       for (const type of ['Practitioner', 'Organization', 'Location', 'HealthcareService']) {
         const r = cs.rest![0]!.resource!.find((x) => x.type === type)!;

@@ -148,7 +148,14 @@ for (const engine of engines()) {
       const after = await t.call<Bundle<Slot>>('GET', `/fhir/R4/Slot?schedule=${schedule.id}&start=ge2026-11-23T00:00:00Z&start=le2026-11-23T23:59:59Z&service=HealthcareService/${clinic.serviceId}&_count=100`);
       assert.equal(after.body.entry?.length, 15);
       assert.equal((await t.call('GET', '/fhir/R4/Slot')).status, 400);
-      assert.equal((await t.call('GET', `/fhir/R4/Slot/${schedule.id}`)).status, 405);
+      // A slot found by a search reads back while it is free; once booked (or with an id naming nothing) it is 404.
+      const free = after.body.entry![0]!.resource!;
+      const read = await t.call<Slot>('GET', `/fhir/R4/Slot/${free.id}`);
+      assert.equal(read.status, 200);
+      assert.deepEqual(read.body, free);
+      assert.equal((await t.call('POST', '/fhir/R4/Appointment', { body: appointment(free.start) })).status, 201);
+      assert.equal((await t.call('GET', `/fhir/R4/Slot/${free.id}`)).status, 404);
+      assert.equal((await t.call('GET', `/fhir/R4/Slot/${schedule.id}`)).status, 404);
     });
 
     test('Communication reads the message table; Consent records to the ledger and reads it back', async () => {

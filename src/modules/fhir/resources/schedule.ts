@@ -14,7 +14,8 @@ import { SERVICE_SYSTEM } from './location.ts';
  * A Schedule is one practitioner's availability at one location (their weekly hours there); its id
  * is derived from the two ids, so it is stable without a table of its own. Slots are the free times
  * of a schedule computed by Rapport's slot search (the same one staff and the booking page use),
- * not stored rows: they are searched, never read by id.
+ * not stored rows: a slot's id names its service, practitioner, location and start, so one found
+ * by a search can be read back while it is still free.
  */
 
 const DAY = 86_400_000;
@@ -139,18 +140,7 @@ async function slotSearch(scope: TenantScope, request: SearchRequest, ctx: FhirC
       for (const s of found) {
         const start = Date.parse(s.startsAt);
         if (start < from.getTime() || start >= to.getTime()) continue;
-        const id = createHash('sha256').update(`${service.id}:${pair.practitioner_id}:${pair.location_id}:${start}`).digest('hex').slice(0, 32);
-        slots.push(
-          compact({
-            resourceType: 'Slot' as const,
-            id,
-            schedule: { reference: `Schedule/${scheduleId(pair.practitioner_id, pair.location_id)}` },
-            status: 'free' as const,
-            start: s.startsAt,
-            end: s.endsAt,
-            serviceType: [{ coding: [{ system: SERVICE_SYSTEM, code: service.id, display: service.name }], text: service.name }],
-          }),
-        );
+        slots.push(slotToFhir(pair, service, s));
       }
     }
   }
@@ -158,11 +148,58 @@ async function slotSearch(scope: TenantScope, request: SearchRequest, ctx: FhirC
   return slots.slice(request.offset, request.offset + request.count + 1);
 }
 
+/**
+ * A slot is not a stored row: its id names what it is, so it can be read back. `<offer>-<start>`:
+ * a hash of the service, practitioner and location (found again among the tenant's own offers)
+ * and the start in Unix seconds. 43 characters, within FHIR's 64.
+ */
+const offerHash = (serviceId: string, practitionerId: string, locationId: string) => createHash('sha256').update(`${serviceId}:${practitionerId}:${locationId}`).digest('hex').slice(0, 32);
+const SLOT_ID = /^([0-9a-f]{32})-(\d{1,12})$/;
+
+function slotToFhir(pair: Pair, service: { id: string; name: string }, s: { startsAt: string; endsAt: string }): Slot {
+  return compact({
+    resourceType: 'Slot' as const,
+    id: `${offerHash(service.id, pair.practitioner_id, pair.location_id)}-${Math.floor(Date.parse(s.startsAt) / 1000)}`,
+    schedule: { reference: `Schedule/${scheduleId(pair.practitioner_id, pair.location_id)}` },
+    status: 'free' as const,
+    start: s.startsAt,
+    end: s.endsAt,
+    serviceType: [{ coding: [{ system: SERVICE_SYSTEM, code: service.id, display: service.name }], text: service.name }],
+  });
+}
+
+/** The slot an id names, if it is still free now (a slot booked since, or past, is not found). */
+async function slotRead(scope: TenantScope, id: string, ctx: FhirContext): Promise<Slot | undefined> {
+  const m = SLOT_ID.exec(id);
+  if (!m) return undefined;
+  const startsAt = new Date(Number(m[2]) * 1000);
+  if (startsAt < ctx.now) return undefined;
+  for (const pair of await schedulePairs(scope)) {
+    const offered = await scope.tx
+      .selectFrom('service as s')
+      .innerJoin('service_practitioner as sp', 'sp.service_id', 's.id')
+      .innerJoin('service_location as sl', 'sl.service_id', 's.id')
+      .select(['s.id', 's.name'])
+      .where('sp.practitioner_id', '=', pair.practitioner_id)
+      .where('sl.location_id', '=', pair.location_id)
+      .where('s.active', '=', true)
+      .execute();
+    const service = offered.find((o) => offerHash(o.id, pair.practitioner_id, pair.location_id) === m[1]);
+    if (!service) continue;
+    const zone = await scope.tx.selectFrom('location').select('time_zone').where('id', '=', pair.location_id).executeTakeFirstOrThrow();
+    const day = localDate(startsAt, zone.time_zone);
+    const found = await findSlots(scope, { serviceId: service.id, practitionerId: pair.practitioner_id, locationId: pair.location_id, from: day, to: day }, ctx.now);
+    const slot = found.find((s) => Date.parse(s.startsAt) === startsAt.getTime());
+    return slot ? slotToFhir(pair, service, slot) : undefined;
+  }
+  return undefined;
+}
+
 export const slotModule: ResourceModule<Slot> = {
   type: 'Slot',
   documentation:
-    "Free times of a Schedule for each service its practitioner offers there, computed by Rapport's slot search with the booking rules (notice, horizon, buffers, rooms). Search only, by schedule (required), start (ge/le/gt/lt/eq; 7 days from now by default, at most 62) and service; book one by creating an Appointment with its start, practitioner, location and service.",
-  interactions: ['search-type'],
+    "Free times of a Schedule for each service its practitioner offers there, computed by Rapport's slot search with the booking rules (notice, horizon, buffers, rooms). Read by the id a search gave while the slot is still free (a booked or past slot is 404); search by schedule (required), start (ge/le/gt/lt/eq; 7 days from now by default, at most 62) and service; book one by creating an Appointment with its start, practitioner, location and service.",
+  interactions: ['read', 'search-type'],
   searchParams: [
     { name: 'schedule', type: 'reference', documentation: 'The Schedule (required)' },
     { name: 'start', type: 'date', documentation: 'The slot start, with ge/gt/le/lt/eq' },
@@ -171,8 +208,6 @@ export const slotModule: ResourceModule<Slot> = {
   ],
   sorts: [],
   versioned: false,
-  async read() {
-    return undefined;
-  },
+  read: slotRead,
   search: slotSearch,
 };
