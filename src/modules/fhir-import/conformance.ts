@@ -14,15 +14,15 @@ const checked = new WeakMap<Resource, readonly OperationOutcomeIssue[]>();
 
 /**
  * The errors the resource has against its R4 definition; none for a conforming one or a type not
- * validated here. Warnings are left out even when the validator passes them on with an error (it
- * throws every issue it found): its "Invalid reference" warning, for one, is given for every
- * `urn:uuid:` reference, which is how Synthea's bundles (rightly) refer to their entries.
+ * validated here. Warnings never count (validationErrors leaves them out): the validator's "Invalid
+ * reference" warning, for one, is given for every `urn:uuid:` reference, which is how Synthea's
+ * bundles (rightly) refer to their entries.
  */
 export function r4Errors(resource: Resource): readonly OperationOutcomeIssue[] {
   if (!canValidate(resource.resourceType)) return [];
   let errors = checked.get(resource);
   if (!errors) {
-    errors = validationErrors(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    errors = validationErrors(resource);
     checked.set(resource, errors);
   }
   return errors;

@@ -1,6 +1,6 @@
 import type { TenantScope } from '../../server/db/scope.ts';
 import { consentState, recordConsent, type ConsentAnswer } from '../messaging/consent.ts';
-import { CHANNELS, PURPOSES, type Channel, type Purpose } from '../messaging/types.ts';
+import { CHANNELS, OPT_OUT_PURPOSES, PURPOSES, type Channel, type Purpose } from '../messaging/types.ts';
 import type { RowDraft } from './row.ts';
 
 /**
@@ -23,9 +23,6 @@ export type ConsentTarget = `consent:${string}`;
 export type ConsentCell = { column: string; target: ConsentTarget; status: ConsentStatus };
 /** The answer a row gives for one channel and purpose, and the column it came from. */
 export type ConsentCellAnswer = { channel: Channel; purpose: Purpose; status: ConsentStatus; column: string };
-
-/** What a channel-wide "yes" grants: the purposes the START keyword grants again. */
-const CHANNEL_GRANT: readonly Purpose[] = ['care', 'billing'];
 
 const CHANNEL_NAMES: Record<Channel, string> = { email: 'email', sms: 'SMS', in_app: 'in-app' };
 
@@ -54,7 +51,7 @@ function reach(cell: ConsentCell): { pairs: Array<[Channel, Purpose]>; exact: bo
   const [, channel, purpose] = cell.target.split(':') as [string, Channel | 'all', Purpose | undefined];
   if (channel === 'all') return { pairs: CHANNELS.map((c) => [c, purpose!]), exact: false };
   if (purpose) return { pairs: [[channel, purpose]], exact: true };
-  return { pairs: (cell.status === 'granted' ? CHANNEL_GRANT : PURPOSES).map((p) => [channel, p]), exact: false };
+  return { pairs: (cell.status === 'granted' ? OPT_OUT_PURPOSES : PURPOSES).map((p) => [channel, p]), exact: false };
 }
 
 /** The row's answer per channel and purpose: a column naming both wins; between broader columns, a withdrawal. */

@@ -7,7 +7,7 @@ import { fireTrigger } from '../journeys/engine.ts';
 import { recordConsent } from '../messaging/consent.ts';
 import { scheduleMessage } from '../messaging/outbox.ts';
 import { messagingSettings } from '../messaging/policy.ts';
-import { PURPOSES, type InboundSms } from '../messaging/types.ts';
+import { OPT_OUT_PURPOSES, PURPOSES, type InboundSms } from '../messaging/types.ts';
 import { changeAppointmentStatus } from '../scheduling/booking.ts';
 import { emitMessageEvents } from '../webhooks/events.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
@@ -167,7 +167,7 @@ async function optOut(h: Handle, word: string): Promise<Handled> {
 /** START (or YES after STOP): care and billing texts again; opt-in purposes stay as the patient left them. */
 async function optIn(h: Handle): Promise<Handled> {
   for (const patient of h.candidates) {
-    await recordConsent(h.scope, { patientId: patient.id, channels: ['sms'], purposes: ['care', 'billing'], status: 'granted', source: 'keyword', note: 'Replied START by SMS' }, h.now);
+    await recordConsent(h.scope, { patientId: patient.id, channels: ['sms'], purposes: OPT_OUT_PURPOSES, status: 'granted', source: 'keyword', note: 'Replied START by SMS' }, h.now);
   }
   return { handledAs: 'start', appointmentId: null, patientId: h.conversation.patient_id, reply: answer(h, replies.start(h.clinic)) };
 }

@@ -9,7 +9,7 @@ import { retryMessage } from './dispatch.ts';
 import { consentState, defaultAllowed, recordConsent } from './consent.ts';
 import { describeReason, outboxCounts, scheduleMessage } from './outbox.ts';
 import type { ConsentView, MessageDetail, MessageQuery, MessageView } from './schema.ts';
-import { MESSAGE_STATUSES, mayBeUrgent, URGENT_REFUSAL, type Channel, type MessageStatus, type Purpose } from './types.ts';
+import { MESSAGE_STATUSES, type Channel, type MessageStatus, type Purpose } from './types.ts';
 
 /**
  * What staff see of the outbox: every message with its status and why, the attempts at each
@@ -252,7 +252,6 @@ export async function sendPatientMessage(scope: TenantScope, patientId: string, 
   if (input.channel === 'email' && !input.subject) throw validationFailed([{ path: 'subject', message: 'is required for an email' }]);
   if (input.channel !== 'email' && input.subject) throw validationFailed([{ path: 'subject', message: 'is only used for email; leave it out' }]);
   if (input.channel === 'sms' && input.body.length > SMS_MAX) throw validationFailed([{ path: 'body', message: `must be at most ${SMS_MAX} characters for SMS` }]);
-  if (input.urgent && !mayBeUrgent(input.purpose)) throw validationFailed([{ path: 'urgent', message: URGENT_REFUSAL }]);
   const scheduled = await scheduleMessage(
     scope,
     {

@@ -12,6 +12,8 @@ export type Purpose = (typeof PURPOSES)[number];
 
 /** Purposes a patient must opt in to; the others are sent until the patient opts out. */
 export const OPT_IN_PURPOSES: readonly Purpose[] = ['education', 'marketing', 'research'];
+/** The others, sent until the patient opts out: what a general "yes" (START, an import's SMS opt-in) grants again. */
+export const OPT_OUT_PURPOSES: readonly Purpose[] = PURPOSES.filter((p) => !OPT_IN_PURPOSES.includes(p));
 
 /**
  * Purposes a message may be sent urgently for (past quiet hours and frequency caps): care only,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { TenantScope } from '../../server/db/scope.ts';
 import type { AppointmentAction, AppointmentStatus, BookedVia } from '../../server/db/types.ts';
-import { notFound } from '../../server/errors.ts';
+import { AppError, notFound } from '../../server/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 
 /** An appointment as the API shows it, with the names staff need beside it. */
@@ -157,4 +157,13 @@ export async function listAppointments(scope: TenantScope, query: AppointmentLis
     detail: { returned: items.length, patientIds: [...new Set(items.map((a) => a.patient.id))] },
   });
   return items;
+}
+
+/** 409 stale when the caller's version (from its last read) is not the appointment's version now. */
+export function checkAppointmentVersion(current: { version: number }, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current.version) {
+    const error = new AppError(409, 'stale', `The appointment changed since you loaded it (you had version ${expected}, it is now version ${current.version}); reload and try again.`);
+    error.details = { currentVersion: current.version };
+    throw error;
+  }
 }

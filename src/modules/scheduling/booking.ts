@@ -6,7 +6,7 @@ import { AppError, notFound } from '../../server/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
 import { overlapsBusy } from './availability.ts';
-import { getAppointment, practitionerName, type AppointmentView } from './appointments.ts';
+import { checkAppointmentVersion, getAppointment, practitionerName, type AppointmentView } from './appointments.ts';
 import { recordCareInstructionsChange, requireCareInstructionAuthor } from './care-instructions.ts';
 import { occurrences } from './recurrence.ts';
 import { bookingHorizon, loadSchedule, localDate, requireService, type Schedule, type Service } from './slots.ts';
@@ -580,14 +580,6 @@ async function lockAppointment(scope: TenantScope, id: string): Promise<StoredAp
   return { ...row, starts_at: new Date(row.starts_at), ends_at: new Date(row.ends_at) };
 }
 
-function checkVersion(row: StoredAppointment, version: number | undefined): void {
-  if (version !== undefined && version !== row.version) {
-    const error = new AppError(409, 'stale', `The appointment changed since you loaded it (you had version ${version}, it is now version ${row.version}); reload and try again.`);
-    error.details = { currentVersion: row.version };
-    throw error;
-  }
-}
-
 export type FreedSlot = { practitionerId: string; locationId: string; serviceId: string; startsAt: Date; endsAt: Date; appointmentId: string };
 
 /** Told when a future slot comes free (cancellation, reschedule away); the waitlist listens here. */
@@ -625,7 +617,7 @@ export type RescheduleRequest = {
 /** Moves a booked appointment in one statement: it holds its old time until the new one is secured. */
 export async function rescheduleAppointment(scope: TenantScope, id: string, request: RescheduleRequest, now: Date): Promise<AppointmentView> {
   const row = await lockAppointment(scope, id);
-  checkVersion(row, request.version);
+  checkAppointmentVersion(row, request.version);
   if (row.status !== 'booked') {
     throw new AppError(409, 'invalid_transition', `Only a booked appointment can be rescheduled; this one is ${row.status}.`);
   }
@@ -707,7 +699,7 @@ export type StatusRequest = {
 /** Confirm, check in, no-show, complete or cancel, each allowed only from the statuses that make sense. */
 export async function changeAppointmentStatus(scope: TenantScope, id: string, request: StatusRequest, now: Date): Promise<AppointmentView> {
   const row = await lockAppointment(scope, id);
-  checkVersion(row, request.version);
+  checkAppointmentVersion(row, request.version);
   const rule = TRANSITIONS[request.action];
   if (!rule.from.includes(row.status)) {
     throw new AppError(409, 'invalid_transition', `A ${row.status} appointment cannot be ${rule.verb}.`);

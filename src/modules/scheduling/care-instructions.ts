@@ -3,7 +3,7 @@ import type { AppointmentStatus, StaffRole } from '../../server/db/types.ts';
 import { AppError, forbidden, notFound } from '../../server/errors.ts';
 import { isUuid } from '../../shared/ids.ts';
 import { recordTimelineEvent } from '../timeline/events.ts';
-import { getAppointment, type AppointmentView } from './appointments.ts';
+import { checkAppointmentVersion, getAppointment, type AppointmentView } from './appointments.ts';
 
 /**
  * A visit's own care instructions: what the clinician tells this patient to do after this visit.
@@ -66,11 +66,7 @@ export async function setVisitCareInstructions(scope: TenantScope, id: string, i
     ? await scope.tx.selectFrom('appointment').select(['id', 'patient_id', 'status', 'version', 'care_instructions']).where('id', '=', id).forUpdate().executeTakeFirst()
     : undefined;
   if (!row) throw notFound('Appointment');
-  if (input.version !== undefined && input.version !== row.version) {
-    const error = new AppError(409, 'stale', `The appointment changed since you loaded it (you had version ${input.version}, it is now version ${row.version}); reload and try again.`);
-    error.details = { currentVersion: row.version };
-    throw error;
-  }
+  checkAppointmentVersion(row, input.version);
   if (!WRITABLE.includes(row.status)) {
     throw new AppError(409, 'invalid_status', `Care instructions are written once the patient has arrived or the visit is completed; this appointment is ${row.status}.`, [
       { path: 'careInstructions', message: `cannot be written for a ${row.status} appointment` },

@@ -96,6 +96,20 @@ export const scheduleModule: ResourceModule<Schedule> = {
   },
 };
 
+/** The active services a schedule's practitioner offers at its location, by name. */
+function offeredServices(scope: TenantScope, pair: Pair) {
+  return scope.tx
+    .selectFrom('service as s')
+    .innerJoin('service_practitioner as sp', 'sp.service_id', 's.id')
+    .innerJoin('service_location as sl', 'sl.service_id', 's.id')
+    .select(['s.id', 's.name'])
+    .where('sp.practitioner_id', '=', pair.practitioner_id)
+    .where('sl.location_id', '=', pair.location_id)
+    .where('s.active', '=', true)
+    .orderBy('s.name')
+    .execute();
+}
+
 async function slotSearch(scope: TenantScope, request: SearchRequest, ctx: FhirContext): Promise<Slot[]> {
   const scheduleParam = request.params.find((p) => p.name === 'schedule');
   if (!scheduleParam) throw badSearch('Slot search needs schedule=Schedule/<id> (see Schedule search).', 'schedule');
@@ -120,16 +134,7 @@ async function slotSearch(scope: TenantScope, request: SearchRequest, ctx: FhirC
   const slots: Slot[] = [];
   for (const pair of chosen) {
     const zone = await scope.tx.selectFrom('location').select('time_zone').where('id', '=', pair.location_id).executeTakeFirstOrThrow();
-    const offered = await scope.tx
-      .selectFrom('service as s')
-      .innerJoin('service_practitioner as sp', 'sp.service_id', 's.id')
-      .innerJoin('service_location as sl', 'sl.service_id', 's.id')
-      .select(['s.id', 's.name'])
-      .where('sp.practitioner_id', '=', pair.practitioner_id)
-      .where('sl.location_id', '=', pair.location_id)
-      .where('s.active', '=', true)
-      .orderBy('s.name')
-      .execute();
+    const offered = await offeredServices(scope, pair);
     for (const service of offered.filter((s) => !serviceIds.length || serviceIds.includes(s.id))) {
       if (to <= from) continue;
       const found = await findSlots(
@@ -175,15 +180,7 @@ async function slotRead(scope: TenantScope, id: string, ctx: FhirContext): Promi
   const startsAt = new Date(Number(m[2]) * 1000);
   if (startsAt < ctx.now) return undefined;
   for (const pair of await schedulePairs(scope)) {
-    const offered = await scope.tx
-      .selectFrom('service as s')
-      .innerJoin('service_practitioner as sp', 'sp.service_id', 's.id')
-      .innerJoin('service_location as sl', 'sl.service_id', 's.id')
-      .select(['s.id', 's.name'])
-      .where('sp.practitioner_id', '=', pair.practitioner_id)
-      .where('sl.location_id', '=', pair.location_id)
-      .where('s.active', '=', true)
-      .execute();
+    const offered = await offeredServices(scope, pair);
     const service = offered.find((o) => offerHash(o.id, pair.practitioner_id, pair.location_id) === m[1]);
     if (!service) continue;
     const zone = await scope.tx.selectFrom('location').select('time_zone').where('id', '=', pair.location_id).executeTakeFirstOrThrow();
